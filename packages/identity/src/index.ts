@@ -1,0 +1,6 @@
+export * from './claims.js'
+export * from './jwks.js'
+export * from './signer.js'
+export * from './verifier.js'
+export * from './errors.js'
+export * from './plugin.js'

@@ -1,0 +1,94 @@
+import Fastify, { LogController, type FastifyReply, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type FastifyServerOptions } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Logger } from '@claraverse/logging'
+import { NotFound, toErrorReply } from '@claraverse/errors'
+import { requestId } from './request-id.js'
+import { runChecks, type ReadinessCheck } from './readiness.js'
+
+export type Service = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
+
+export interface ServiceOptions {
+  name: string
+  logger: Logger
+  /** Largest accepted body in bytes (DESIGN §12: 1 MiB). */
+  bodyLimit?: number
+  /** Trusted proxies: CIDRs/addresses, `loopback`, or a hop count. Never `true`. */
+  trustProxy?: string | string[] | number
+  /** Dependencies that `/ready` checks; `/health` only says the process answers. */
+  readiness?: ReadinessCheck[]
+}
+
+// A hop count trusts that many proxies in front of us, counted from our side.
+function trustFunction(t: ServiceOptions['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof t === 'number') return (_address: string, hop: number) => hop < t
+  return t ?? false
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+/**
+ * The Fastify instance every service starts from: request ids, the error body of DESIGN §12,
+ * JSON 404s, body limits, prototype-poisoning refusal, `/health` and `/ready`.
+ */
+export function createService(opts: ServiceOptions): Service {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    genReqId: requestId,
+    logController: new LogController({
+      requestIdLogLabel: 'request_id',
+      // Probes hit these every few seconds; their lines would drown the rest.
+      disableRequestLogging: (request) => request.url === '/health' || request.url === '/ready',
+    }),
+    frameworkErrors: (err, request, reply) => {
+      const { statusCode, body } = toErrorReply(err, String(request.id))
+      void (reply as FastifyReply).code(statusCode).send(body)
+    },
+    bodyLimit,
+    trustProxy: trustFunction(opts.trustProxy),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // A POST with Content-Type: application/json and no body is valid where the body is optional.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (req, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+      done(null, undefined)
+      return
+    }
+    parseJson(req, typeof body === 'string' ? body : body.toString('utf8'), done)
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  app.setErrorHandler((err, request, reply) => {
+    const { statusCode, body } = toErrorReply(err, request.id)
+    if (statusCode >= 500) request.log.error({ err }, 'request failed')
+    else request.log.info({ code: body.code, status: statusCode }, 'request refused')
+    return reply.code(statusCode).type('application/json; charset=utf-8').send(body)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const { statusCode, body } = toErrorReply(new NotFound(`No route for ${request.method} ${request.url.split('?')[0]}`), request.id)
+    return reply.code(statusCode).send(body)
+  })
+
+  const checks = opts.readiness ?? []
+  app.get('/health', { config: { identity: false }, logLevel: 'warn' }, async () => ({ status: 'ok', service: opts.name }))
+  app.get('/ready', { config: { identity: false }, logLevel: 'warn' }, async (request, reply) => {
+    const report = await runChecks(checks)
+    if (report.ready) return { status: 'ready', service: opts.name, checks: report.checks }
+    return reply.code(503).send({ error: 'Not ready', code: 'NOT_READY', request_id: request.id, checks: report.checks })
+  })
+
+  return app
+}
