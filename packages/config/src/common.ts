@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import type { KeyObject } from 'node:crypto'
+import { createPublicKey, type KeyObject } from 'node:crypto'
 import { EnvReader, type Env } from './reader.js'
 import { devSecret } from './secrets.js'
 import { generateSigningKeyPem, hexSecret, parsePrivateKey, parsePublicKey } from './keys.js'
@@ -102,7 +102,7 @@ export function readIdentityTrust(r: EnvReader, c: CommonConfig): IdentityTrust 
       r.problem('IDENTITY_PUBLIC_KEY', 'or IDENTITY_JWKS_URL is required in production (the gateway serves /.well-known/jwks.json)')
     } else {
       const pem = devSecret(c.dataDir, 'IDENTITY_SIGNING_KEY', generateSigningKeyPem)
-      publicKeys.push(parsePublicKey(parsePrivateKey(pem).export({ format: 'pem', type: 'spki' }).toString()))
+      publicKeys.push(createPublicKey(parsePrivateKey(pem)))
     }
   }
   return { publicKeys, jwksUrl }

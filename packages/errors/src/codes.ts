@@ -21,6 +21,7 @@ export function isDefinedCode(code: unknown): code is string {
 export const BadRequest = defineError('BAD_REQUEST', '%s', 400)
 export const ValidationFailed = defineError('VALIDATION_FAILED', '%s', 400)
 export const InvalidJson = defineError('INVALID_JSON', 'Request body is not valid JSON', 400)
+export const ForbiddenKey = defineError('FORBIDDEN_KEY', 'Request body contains a forbidden key (__proto__ or constructor.prototype)', 400)
 export const Unauthorized = defineError('UNAUTHORIZED', '%s', 401)
 export const Forbidden = defineError('FORBIDDEN', '%s', 403)
 export const NotFound = defineError('NOT_FOUND', '%s', 404)

@@ -2,19 +2,14 @@
  * Everything that may carry a credential. Paths are pino `redact` paths; `*` matches one level,
  * so request bodies logged under any key are covered as well as headers.
  */
+const secretHeaders = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-identity', 'sec-websocket-protocol', 'proxy-authorization']
+const secretFields = ['password', 'current_password', 'new_password', 'token', 'access_token', 'refresh_token',
+  'secret', 'jwt_secret', 'api_key', 'apiKey', 'masterKey', 'master_key', 'key', 'privateKey',
+  'private_key', 'plaintext', 'credentials']
+
 export const redactPaths: string[] = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-identity"]',
-  'req.headers["sec-websocket-protocol"]',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["x-identity"]',
-  ...['password', 'current_password', 'new_password', 'token', 'access_token', 'refresh_token',
-    'secret', 'jwt_secret', 'api_key', 'apiKey', 'masterKey', 'master_key', 'key', 'privateKey',
-    'private_key', 'plaintext', 'credentials'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+  ...['req.headers', 'res.headers', 'headers', '*.headers'].flatMap((p) => secretHeaders.map((h) => `${p}["${h}"]`)),
+  ...secretFields.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
 ]
 
 export const REDACTED = '[REDACTED]'

@@ -2,9 +2,11 @@ import Fastify, { LogController, type FastifyReply, type FastifyInstance, type F
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Logger } from '@claraverse/logging'
-import { NotFound, toErrorReply } from '@claraverse/errors'
+import { ForbiddenKey, InvalidJson, NotFound, toErrorReply } from '@claraverse/errors'
+import { parse as parseJson } from 'secure-json-parse'
 import { requestId } from './request-id.js'
 import { runChecks, type ReadinessCheck } from './readiness.js'
+import { validatorCompiler } from './validation.js'
 
 export type Service = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
@@ -52,18 +54,23 @@ export function createService(opts: ServiceOptions): Service {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler())
 
   // A POST with Content-Type: application/json and no body is valid where the body is optional.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
+  // Route schemas for optional bodies accept null (see optionalBody).
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (req, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    if (text.trim() === '') {
       done(null, undefined)
       return
     }
-    parseJson(req, typeof body === 'string' ? body : body.toString('utf8'), done)
+    try {
+      done(null, parseJson(text, { protoAction: 'error', constructorAction: 'error' }))
+    } catch (err) {
+      done(/forbidden/i.test((err as Error).message) ? new ForbiddenKey() : new InvalidJson(), undefined)
+    }
   })
 
   app.addHook('onRequest', async (request, reply) => {
