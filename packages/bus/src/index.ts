@@ -1,0 +1,14 @@
+import type { Logger } from '@claraverse/logging'
+import type { Bus } from './bus.js'
+import { createMemoryBus } from './memory.js'
+import { createRedisBus } from './redis.js'
+
+export * from './events.js'
+export * from './bus.js'
+export { createMemoryBus } from './memory.js'
+export { createRedisBus, redisOptions } from './redis.js'
+
+/** Redis when a URL is configured, in-process otherwise (embedded mode). */
+export function openBus(redisUrl: string | undefined, log: Logger): Bus {
+  return redisUrl ? createRedisBus(redisUrl, log) : createMemoryBus(log)
+}
