@@ -1,4 +1,4 @@
-import type { Logger } from '@claraverse/logging'
+import type { Log } from '@claraverse/logging'
 import { decode, type Channel, type EventOf } from './events.js'
 
 export type Handler<C extends Channel> = (event: EventOf<C>, channel: C) => void | Promise<void>
@@ -21,7 +21,7 @@ type AnyHandler = (event: unknown, channel: string) => void | Promise<void>
 export class Dispatcher {
   private readonly handlers = new Map<string, Set<AnyHandler>>()
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Log) {}
 
   /** Returns true when this is the channel's first handler (the adapter must subscribe). */
   add(channel: string, handler: AnyHandler): boolean {

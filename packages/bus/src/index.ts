@@ -1,4 +1,4 @@
-import type { Logger } from '@claraverse/logging'
+import type { Log } from '@claraverse/logging'
 import type { Bus } from './bus.js'
 import { createMemoryBus } from './memory.js'
 import { createRedisBus } from './redis.js'
@@ -9,6 +9,7 @@ export { createMemoryBus } from './memory.js'
 export { createRedisBus, redisOptions } from './redis.js'
 
 /** Redis when a URL is configured, in-process otherwise (embedded mode). */
-export function openBus(redisUrl: string | undefined, log: Logger): Bus {
+export function openBus(redisUrl: string | undefined, log: Log): Bus {
   return redisUrl ? createRedisBus(redisUrl, log) : createMemoryBus(log)
 }
+export * from './revocations.js'

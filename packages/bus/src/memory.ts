@@ -1,4 +1,4 @@
-import type { Logger } from '@claraverse/logging'
+import type { Log } from '@claraverse/logging'
 import { Dispatcher, type Bus } from './bus.js'
 import { encode } from './events.js'
 
@@ -6,7 +6,7 @@ import { encode } from './events.js'
  * In-process bus for embedded mode. Events still go through JSON and validation, and are
  * delivered on a later tick, so code behaves as it will over Redis.
  */
-export function createMemoryBus(log: Logger): Bus {
+export function createMemoryBus(log: Log): Bus {
   const dispatcher = new Dispatcher(log)
   let closed = false
   return {

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import type { Logger } from '@claraverse/logging'
+import type { Log } from '@claraverse/logging'
 import { Dispatcher, type Bus } from './bus.js'
 import { encode } from './events.js'
 
@@ -17,7 +17,7 @@ export const redisOptions: RedisOptions = {
  * Redis pub/sub. Publishing uses the given connection; subscribing needs its own, since a
  * connection in subscriber mode can do nothing else. ioredis resubscribes after a reconnect.
  */
-export function createRedisBus(url: string, log: Logger): Bus {
+export function createRedisBus(url: string, log: Log): Bus {
   const dispatcher = new Dispatcher(log)
   const publisher = new Redis(url, { ...redisOptions, lazyConnect: false })
   // The subscriber keeps its queue: a subscribe issued while reconnecting waits instead of failing.

@@ -1,5 +1,5 @@
 import { EnvReader, type Env } from './reader.js'
-import { readCommon, readIdentityTrust, readJwtSecret, readRequiredInProduction, superadminReader, type CommonConfig, type IdentityTrust } from './common.js'
+import { readCommon, readTrustProxy, readIdentityTrust, readJwtSecret, readRequiredInProduction, superadminReader, type CommonConfig, type IdentityTrust } from './common.js'
 
 export interface AuthConfig extends CommonConfig {
   jwtSecret: string
@@ -11,6 +11,8 @@ export interface AuthConfig extends CommonConfig {
   passwordMinLength: number
   mongodbUri: string | undefined
   redisUrl: string | undefined
+  /** The gateway's address(es): whose X-Forwarded-For names the client (login throttling). */
+  trustProxy: string | number | string[]
   identity: IdentityTrust
   superadmins: () => ReadonlySet<string>
 }
@@ -32,6 +34,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     passwordMinLength: r.int('PASSWORD_MIN_LENGTH', 8, 8, 128),
     mongodbUri: readRequiredInProduction(r, c, 'MONGODB_URI', 'the embedded store is for development only'),
     redisUrl: readRequiredInProduction(r, c, 'REDIS_URL', 'revocations reach the gateway through Redis'),
+    trustProxy: readTrustProxy(r),
     identity: readIdentityTrust(r, c),
     superadmins: superadminReader(env),
   }

@@ -108,6 +108,21 @@ export function readIdentityTrust(r: EnvReader, c: CommonConfig): IdentityTrust 
   return { publicKeys, jwksUrl }
 }
 
+/**
+ * Whose X-Forwarded-For to believe: `loopback` (default), a hop count, or CIDRs/addresses.
+ * `true` is refused: it would let any client choose its own IP, and so its rate-limit key.
+ */
+export function readTrustProxy(r: EnvReader): string | number | string[] {
+  const v = r.raw('TRUST_PROXY')
+  if (v === undefined) return 'loopback'
+  if (/^\d+$/.test(v)) return Number(v)
+  if (v === 'true' || v === '*') {
+    r.problem('TRUST_PROXY', 'must name trusted proxies (CIDRs) or a hop count; "true" would let any client pick its IP')
+    return 'loopback'
+  }
+  return v.split(',').map((s) => s.trim()).filter(Boolean)
+}
+
 /** SUPERADMIN_USER_IDS is read on every check so that an operator's change needs no restart. */
 export function superadminReader(env: Env): () => ReadonlySet<string> {
   return () => new Set((env['SUPERADMIN_USER_IDS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean))

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { EnvReader, type Env } from './reader.js'
-import { readCommon, readJwtSecret, readRequiredInProduction, readSigningKey, superadminReader, type CommonConfig } from './common.js'
+import { readCommon, readTrustProxy, readJwtSecret, readRequiredInProduction, readSigningKey, superadminReader, type CommonConfig } from './common.js'
 
 /** The security guide's development origins. */
 export const DEV_ALLOWED_ORIGINS = [
@@ -52,16 +52,6 @@ function readOrigins(r: EnvReader, c: CommonConfig): string[] {
   return origins.filter((o) => !o.includes('*'))
 }
 
-function readTrustProxy(r: EnvReader): string | number | string[] {
-  const v = r.raw('TRUST_PROXY')
-  if (v === undefined) return 'loopback'
-  if (/^\d+$/.test(v)) return Number(v)
-  if (v === 'true' || v === '*') {
-    r.problem('TRUST_PROXY', 'must name trusted proxies (CIDRs) or a hop count; "true" would let any client pick its IP')
-    return 'loopback'
-  }
-  return v.split(',').map((s) => s.trim()).filter(Boolean)
-}
 
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const r = new EnvReader(env)

@@ -35,3 +35,6 @@ export function createLogger(settings: LoggerSettings): Logger {
 }
 
 export type { Logger }
+
+/** The logging surface domain code needs; both pino and Fastify's request/instance loggers fit. */
+export type Log = Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>

@@ -1,0 +1,54 @@
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import type { AuthConfig } from '@claraverse/config'
+import type { Bus } from '@claraverse/bus'
+import type { Store } from '@claraverse/store'
+import { Users } from '../domain/users.js'
+import { Sessions } from '../domain/sessions.js'
+import { Tokens } from '../domain/tokens.js'
+import { Passwords } from '../domain/passwords.js'
+import { LoginThrottle, RedisCounters, StoreCounters } from '../domain/throttle.js'
+import { AuditLog } from '../domain/audit.js'
+import { Revoker } from '../domain/revoker.js'
+
+/** Everything the routes need, built once per app from the store, the bus and Redis. */
+export interface AuthCore {
+  config: AuthConfig
+  users: Users
+  sessions: Sessions
+  tokens: Tokens
+  passwords: Passwords
+  throttle: LoginThrottle
+  audit: AuditLog
+  revoker: Revoker
+  bus: Bus
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auth: AuthCore
+  }
+}
+
+export interface CoreOptions {
+  config: AuthConfig
+  store: Store
+  bus: Bus
+  redis: Redis | undefined
+}
+
+export const authCore = fp<CoreOptions>(async (app, { config, store, bus, redis }) => {
+  const counters = redis ? new RedisCounters(redis) : await StoreCounters.open(store)
+  const core: AuthCore = {
+    config,
+    users: await Users.open(store),
+    sessions: await Sessions.open(store, config.refreshReuseGrace),
+    tokens: new Tokens({ secret: config.jwtSecret, accessTtl: config.accessTokenTtl }),
+    passwords: new Passwords(config.argon2, config.passwordMinLength),
+    throttle: new LoginThrottle(counters, app.log),
+    audit: await AuditLog.open(store, app.log),
+    revoker: new Revoker(bus, redis, config.accessTokenTtl, app.log),
+    bus,
+  }
+  app.decorate('auth', core)
+}, { name: 'auth-core' })
