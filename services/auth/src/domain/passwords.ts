@@ -42,12 +42,8 @@ export class Passwords {
   }
 
   async verify(hash: string, password: string): Promise<VerifyResult> {
-    let ok = false
-    try {
-      ok = await argon2.verify(hash, password.normalize('NFKC'))
-    } catch {
-      ok = false // a malformed stored hash never matches
-    }
+    // A malformed stored hash never matches.
+    const ok = await argon2.verify(hash, password.normalize('NFKC')).catch(() => false)
     return { ok, rehash: ok && argon2.needsRehash(hash, this.options) }
   }
 
