@@ -17,8 +17,9 @@ export interface Harness {
   config: AuthConfig
   store: Store
   bus: Bus
-  /** Every event published on the bus, in order. */
+  /** Every event published on the bus, in order (call `flush` first: delivery is asynchronous). */
   events: Array<{ channel: string; event: unknown }>
+  flush(): Promise<void>
   env: Env
   /** Headers the gateway would add for the holder of this access token. */
   as(accessToken: string, audience?: string[]): Record<string, string>
@@ -57,6 +58,7 @@ export async function authHarness(t: Test, opts: { env?: Env; store?: () => Prom
   }
   return {
     app, config, store, bus, events, env, as,
+    flush: () => new Promise((r) => setTimeout(r, 20)),
     register: (email, password = PASSWORD) => app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password } }),
     login: (email, password = PASSWORD, ip = '127.0.0.1') => app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress: ip }),
   }
