@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { createLogger } from '@claraverse/logging'
 import { createService, optionalBody } from '@claraverse/service-kit'
 import { Conflict } from '@claraverse/errors'
+import type { InjectOptions } from 'fastify'
 
 function build(readiness: Array<{ name: string; check: () => Promise<unknown> }> = []) {
   const app = createService({ name: 'kit', logger: createLogger({ name: 'kit', level: 'silent' }), readiness, bodyLimit: 1024 })
@@ -19,7 +20,7 @@ const json = { 'content-type': 'application/json' }
 
 t.test('error bodies follow DESIGN §12', async (t) => {
   const app = build()
-  const cases: Array<[string, Parameters<typeof app.inject>[0], number, string]> = [
+  const cases: Array<[string, InjectOptions, number, string]> = [
     ['unknown route', { url: '/nowhere' }, 404, 'NOT_FOUND'],
     ['malformed JSON', { method: 'POST', url: '/required', headers: json, payload: '{"email":' }, 400, 'INVALID_JSON'],
     ['wrong type', { method: 'POST', url: '/required', headers: json, payload: { email: 42 } }, 400, 'VALIDATION_FAILED'],

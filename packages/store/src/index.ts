@@ -1,0 +1,5 @@
+export type * from './types.js'
+export { DuplicateKeyError, StoreUnavailable } from './errors.js'
+export { openStore, type OpenStoreOptions } from './open.js'
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js'
+export { openMongoStore, type MongoStoreOptions } from './mongo.js'
