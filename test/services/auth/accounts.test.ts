@@ -113,3 +113,34 @@ t.test('bad input is a 4xx with the error body, never a 500', async (t) => {
   }
   t.same((await h.app.inject({ url: '/api/auth/status' })).json(), { has_users: false }, 'none of it created an account')
 })
+
+t.test('a login rehashes a password stored with older parameters', async (t) => {
+  const { openStore } = await import('@claraverse/store')
+  const { mkdtempSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'cv-rehash-'))
+  const hashOf = async (): Promise<string> => {
+    const store = await openStore({ service: 'auth', dataDir: dir })
+    const doc = await (await store.collection<{ _id: string; password_hash: string }>('users')).findOne({})
+    await store.close()
+    return doc?.password_hash ?? ''
+  }
+  const older = await authHarness(t, { env: { DATA_DIR: dir, ARGON2_TIME_COST: '1' }, store: () => openStore({ service: 'auth', dataDir: dir }) })
+  await older.register('old@example.com')
+  await older.app.close()
+  t.match(await hashOf(), /^\$argon2id\$v=19\$m=8192,p=1,t=1\$/)
+  const newer = await authHarness(t, { env: { DATA_DIR: dir, ARGON2_TIME_COST: '3' }, store: () => openStore({ service: 'auth', dataDir: dir }) })
+  t.equal((await newer.login('old@example.com')).statusCode, 200)
+  t.match(await hashOf(), /^\$argon2id\$v=19\$m=8192,p=1,t=3\$/, 'rehashed with the new parameters')
+  t.equal((await newer.login('old@example.com')).statusCode, 200, 'and the password still works')
+})
+
+t.test('sessions end when the family expires', async (t) => {
+  const h = await authHarness(t, { env: { JWT_ACCESS_TOKEN_EXPIRY: '1s', JWT_REFRESH_TOKEN_EXPIRY: '2s' } })
+  const reg = (await h.register('short@example.com')).json()
+  t.equal((await h.app.inject({ method: 'POST', url: '/api/auth/refresh', cookies: { refresh_token: reg.refresh_token } })).statusCode, 200)
+  await new Promise((r) => setTimeout(r, 2100))
+  const list = await h.app.inject({ url: '/api/auth/sessions', headers: h.as(reg.access_token) })
+  t.equal(list.json().total_count, 0, 'the expired session is gone from the store')
+})
