@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { loadAppConfig, loadAuthConfig, loadGatewayConfig, loadVaultConfig, type Env } from '@claraverse/config'
 import { createLogger } from '@claraverse/logging'
+import { openBus } from '@claraverse/bus'
 import { buildApp as buildGateway } from '@claraverse/gateway'
 import { buildApp as buildAuth } from '@claraverse/auth'
 import { buildApp as buildVault } from '@claraverse/vault'
@@ -30,14 +31,17 @@ export async function startEmbedded(env: Env = process.env): Promise<Embedded> {
     started.unshift(app)
     return app.listen({ host: '127.0.0.1', port: 0 })
   }
+  // One bus for the whole process: auth's revocations reach the gateway, the app hears deletions.
+  const bus = openBus(env['REDIS_URL'] || undefined, createLogger({ name: 'bus', level: gatewayConfig.logLevel }))
   const close = async (): Promise<void> => {
     for (const app of started) await app.close()
+    await bus.close()
   }
   try {
     const vaultConfig = loadVaultConfig(internal)
     const vault = await listen(await buildVault(vaultConfig, { logger: createLogger({ name: 'vault', level: vaultConfig.logLevel }) }))
     const authConfig = loadAuthConfig(internal)
-    const auth = await listen(await buildAuth(authConfig, { logger: createLogger({ name: 'auth', level: authConfig.logLevel }) }))
+    const auth = await listen(await buildAuth(authConfig, { logger: createLogger({ name: 'auth', level: authConfig.logLevel }), bus }))
     const appConfig = loadAppConfig({ ...internal, VAULT_URL: vault, AUTH_URL: auth })
     const app = await listen(await buildApp(appConfig, { logger: createLogger({ name: 'app', level: appConfig.logLevel }) }))
     const gatewayFinal = { ...gatewayConfig, upstreams: { auth, app } }
