@@ -55,6 +55,7 @@ t.test('role and disabled changes revoke at once; disabled users cannot log in o
 
   const disabled = await patch(users[1].user.id, { disabled: true })
   t.equal(disabled.json().disabled, true)
+  t.equal((await h.app.inject({ method: 'POST', url: '/api/auth/refresh', cookies: { refresh_token: users[1].refresh_token } })).statusCode, 401, 'a disabled user cannot refresh')
   const login = await h.login('ben@example.com')
   t.equal(login.statusCode, 403)
   t.equal(login.json().code, 'AUTH_ACCOUNT_DISABLED')

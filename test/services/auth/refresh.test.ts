@@ -74,6 +74,8 @@ t.test('tokens of the wrong kind or signer are refused', async (t) => {
   const h = await authHarness(t)
   const reg = (await h.register('ida@example.com')).json()
   t.equal((await refreshWith(h, 'cookie', reg.access_token)).statusCode, 401, 'an access token is not a refresh token')
+  await h.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${reg.refresh_token}` } })
+  t.equal((await refreshWith(h, 'cookie', reg.refresh_token)).statusCode, 200, 'a refresh token presented as a bearer access token is not accepted as one')
   t.equal((await refreshWith(h, 'cookie', 'garbage')).statusCode, 401)
   const [head, body] = reg.refresh_token.split('.')
   t.equal((await refreshWith(h, 'body', `${head}.${body}.AAAA`)).statusCode, 401, 'bad signature')
