@@ -1,22 +1,109 @@
 import { createPublicKey } from 'node:crypto'
-import type { GatewayConfig } from '@claraverse/config'
+import { Redis } from 'ioredis'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import fastifyJwt from '@fastify/jwt'
+import { request as undiciRequest } from 'undici'
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, type GatewayConfig } from '@claraverse/config'
 import { createLogger, type Logger } from '@claraverse/logging'
-import { jwksDocument } from '@claraverse/identity'
+import { createAssertionSigner, jwksDocument } from '@claraverse/identity'
 import { createService, type Service } from '@claraverse/service-kit'
+import { loadRevocations, openBus, redisOptions, type Bus } from '@claraverse/bus'
+import { TierLimiter } from './ratelimit/limiter.js'
+import { RevocationCache } from './edge/revocations.js'
+import { SocketRegistry } from './edge/sockets.js'
+import { edgePipeline } from './edge/pipeline.js'
+import { proxyRoutes } from './routes/proxy.js'
+import { localRoutes } from './routes/local.js'
 
 export interface GatewayDeps {
   logger?: Logger
+  /** A shared bus (embedded mode); otherwise one is opened from REDIS_URL. */
+  bus?: Bus
+}
+
+export interface Gateway extends Service {
+  limiter: TierLimiter
+  sockets: SocketRegistry
+  revocations: RevocationCache
+}
+
+async function upstreamHealthy(base: string): Promise<void> {
+  const res = await undiciRequest(`${base}/health`, { headersTimeout: 1500, bodyTimeout: 1500 })
+  await res.body.dump()
+  if (res.statusCode !== 200) throw new Error(`health ${res.statusCode}`)
 }
 
 /** The edge: everything a client reaches passes through this instance. */
-export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Service> {
+export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
   const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.logLevel })
-  const app = createService({ name: 'gateway', logger, trustProxy: config.trustProxy })
-  const publicKeys = config.signingKey ? [createPublicKey(config.signingKey)] : []
-  const jwks = jwksDocument(publicKeys)
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300')
-    return jwks
+  if (!config.signingKey) throw new Error('gateway needs IDENTITY_SIGNING_KEY')
+  // Its own connection: no offline queue, short timeouts, so a Redis outage never holds a request.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { ...redisOptions, commandTimeout: 250, enableAutoPipelining: true })
+    : undefined
+  redis?.on('error', (err: Error) => logger.debug({ err: { message: err.message } }, 'gateway Redis connection error'))
+  const bus = deps.bus ?? openBus(config.redisUrl, logger)
+
+  const app = createService({
+    name: 'gateway', logger, trustProxy: config.trustProxy,
+    readiness: [
+      ...(redis ? [{ name: 'redis', check: () => redis.ping() }] : []),
+      { name: 'auth', check: () => upstreamHealthy(config.upstreams.auth) },
+      { name: 'app', check: () => upstreamHealthy(config.upstreams.app) },
+    ],
+  }) as Gateway
+
+  const limiter = new TierLimiter(redis, config.rateLimitFailMode, logger)
+  const revocations = new RevocationCache(config.accessTokenTtl + 60)
+  const sockets = new SocketRegistry()
+  app.decorate('limiter', limiter)
+  app.decorate('sockets', sockets)
+  app.decorate('revocations', revocations)
+
+  const onRevoked = (event: Parameters<RevocationCache['add']>[0]): void => {
+    revocations.add(event)
+    const closed = sockets.revoke(event)
+    if (closed > 0) logger.info({ closed }, 'closed revoked WebSockets')
+  }
+  await bus.subscribe('auth.revoked', onRevoked)
+  if (redis) {
+    // A gateway that starts late still knows what was revoked before it.
+    await loadRevocations(redis).then((list) => list.forEach((e) => revocations.add(e)))
+      .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not load revocations from Redis'))
+  }
+  const pruner = setInterval(() => revocations.prune(), 60_000).unref()
+  app.addHook('onClose', async () => {
+    clearInterval(pruner)
+    await bus.unsubscribe('auth.revoked', onRevoked)
+    if (!deps.bus) await bus.close()
+    redis?.disconnect()
   })
+
+  await app.register(cors, {
+    origin: config.allowedOrigins, // exact strings only: no prefix, suffix or regex matching
+    credentials: true,
+    maxAge: 600,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'x-request-id'],
+  })
+  await app.register(helmet, {
+    // An API answers JSON and images: nothing it serves should run or be framed.
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], sandbox: [] } },
+    crossOriginResourcePolicy: { policy: 'cross-origin' }, // images from the proxy are shown by the web client's origin
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  })
+  await app.register(fastifyJwt, {
+    secret: config.jwtSecret,
+    verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: TOKEN_AUDIENCE, requiredClaims: ['sub', 'sid', 'exp', 'iat', 'typ'], cache: 10_000 },
+  })
+  // Tokens and account data must never sit in a shared cache, whatever the upstream said.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/auth') || request.url.startsWith('/api/admin')) reply.header('cache-control', 'no-store')
+  })
+  const signer = createAssertionSigner({ privateKey: config.signingKey })
+  await app.register(edgePipeline, { config, limiter, revocations, sockets, signer, verifyJwt: (t) => app.jwt.verify(t) })
+  await app.register(localRoutes, { limiter, jwks: jwksDocument([createPublicKey(config.signingKey)]) })
+  await app.register(proxyRoutes, { config, sockets })
   return app
 }

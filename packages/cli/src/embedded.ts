@@ -45,7 +45,7 @@ export async function startEmbedded(env: Env = process.env): Promise<Embedded> {
     const appConfig = loadAppConfig({ ...internal, VAULT_URL: vault, AUTH_URL: auth })
     const app = await listen(await buildApp(appConfig, { logger: createLogger({ name: 'app', level: appConfig.logLevel }) }))
     const gatewayFinal = { ...gatewayConfig, upstreams: { auth, app } }
-    const gatewayApp = await buildGateway(gatewayFinal, { logger: createLogger({ name: 'gateway', level: gatewayConfig.logLevel }) })
+    const gatewayApp = await buildGateway(gatewayFinal, { logger: createLogger({ name: 'gateway', level: gatewayConfig.logLevel }), bus })
     for (const w of gatewayConfig.warnings) gatewayApp.log.warn(w)
     started.unshift(gatewayApp)
     const gatewayUrl = await gatewayApp.listen({ host: gatewayConfig.host, port: gatewayConfig.port })

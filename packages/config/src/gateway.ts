@@ -21,6 +21,8 @@ export interface GatewayConfig extends CommonConfig {
   /** `loopback` (default), a hop count, or a list of CIDRs/addresses of trusted proxies. */
   trustProxy: string | number | string[]
   jwtSecret: string
+  /** Seconds; how long a revocation must be remembered (no older access token can still be valid). */
+  accessTokenTtl: number
   signingKey: KeyObject | undefined
   upstreams: { auth: string; app: string }
   redisUrl: string | undefined
@@ -62,6 +64,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     allowedOrigins: readOrigins(r, c),
     trustProxy: readTrustProxy(r),
     jwtSecret: readJwtSecret(r, c),
+    accessTokenTtl: r.duration('JWT_ACCESS_TOKEN_EXPIRY', '15m'),
     signingKey: readSigningKey(r, c),
     upstreams: {
       auth: r.url('AUTH_URL', 'http://127.0.0.1:3101') ?? '',

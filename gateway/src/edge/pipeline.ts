@@ -1,0 +1,140 @@
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { GatewayConfig } from '@claraverse/config'
+
+import type { AssertionSigner, Identity, ServiceName } from '@claraverse/identity'
+import { RateLimited } from '@claraverse/errors'
+import { matchRoute, type Access, type RouteRule } from '../routes/table.js'
+import { tierKey, type Tier } from '../ratelimit/tiers.js'
+import type { Hit, TierLimiter } from '../ratelimit/limiter.js'
+import type { RevocationCache } from './revocations.js'
+import type { SocketRegistry } from './sockets.js'
+import { DEV_ADMIN, devKeyMatches, presentedToken } from './tokens.js'
+import { AdminRequired, AuthRequired, OriginForbidden, RateLimitUnavailable, TokenInvalid, TokenRevoked } from '../errors.js'
+
+/** What a gateway-local route declares instead of a table entry; `false` skips the pipeline. */
+export interface LocalRule {
+  access: Access
+  audience: ServiceName[]
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    edge?: LocalRule | false
+  }
+  interface FastifyRequest {
+    /** Set by the pipeline for proxied and local routes. */
+    edge?: EdgeContext
+  }
+}
+
+export interface EdgeContext {
+  rule: RouteRule | LocalRule | undefined
+  identity: Identity | undefined
+  /** The signed `x-identity` for the upstream; absent for anonymous requests. */
+  assertion: string | undefined
+}
+
+export interface PipelineOptions {
+  config: GatewayConfig
+  limiter: TierLimiter
+  revocations: RevocationCache
+  sockets: SocketRegistry
+  signer: AssertionSigner
+  verifyJwt: (token: string) => Record<string, unknown>
+}
+
+// DESIGN §4: a client may not speak for the gateway, in any spelling.
+const identityHeader = /^x[-_](identity|user[-_])/i
+
+function stripIdentityHeaders(headers: Record<string, unknown>): void {
+  for (const name of Object.keys(headers)) if (identityHeader.test(name)) delete headers[name]
+}
+
+const fromTable = (rule: RouteRule | LocalRule | undefined): rule is RouteRule => rule !== undefined && 'prefix' in rule
+
+const isUpgrade = (request: FastifyRequest): boolean => (request.headers.upgrade ?? '').toLowerCase() === 'websocket'
+
+/**
+ * DESIGN §3, in order: identity headers stripped, WebSocket Origin checked, the token verified
+ * (cached, no I/O) and checked against revocations, every rate-limit tier counted in one Redis
+ * round trip, access enforced, and the identity assertion signed for the route's audience.
+ * CORS has already run (it is registered first).
+ */
+export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
+  const { config, limiter, revocations, sockets, signer, verifyJwt } = opts
+  const allowedOrigins = new Set(config.allowedOrigins)
+  const limits = config.rateLimits
+
+  const identify = (request: FastifyRequest, websocket: boolean): { identity: Identity; iat: number } | 'invalid' | 'revoked' | undefined => {
+    const token = presentedToken(request, websocket)
+    if (token === undefined) {
+      if (!config.production && config.devApiKey !== undefined && devKeyMatches(request.headers['x-api-key'], config.devApiKey)) {
+        return { identity: DEV_ADMIN, iat: Math.floor(Date.now() / 1000) }
+      }
+      return request.headers.authorization !== undefined ? 'invalid' : undefined
+    }
+    let claims: Record<string, unknown>
+    try {
+      claims = verifyJwt(token)
+    } catch {
+      return 'invalid'
+    }
+    // A refresh token (typ "refresh") is signed with the same secret: refuse it here.
+    const { sub, email, role, sid, iat, typ } = claims
+    if (typ !== 'access' || typeof sub !== 'string' || typeof sid !== 'string' || typeof iat !== 'number' ||
+      (role !== 'user' && role !== 'admin') || typeof email !== 'string') return 'invalid'
+    if (revocations.isRevoked(sub, sid, iat)) return 'revoked'
+    return { identity: { sub, email, role, sid }, iat }
+  }
+
+  const setRateHeaders = (reply: FastifyReply, limit: number, remaining: number, resetMs: number): void => {
+    reply.header('ratelimit-limit', limit)
+    reply.header('ratelimit-remaining', remaining)
+    reply.header('ratelimit-reset', Math.ceil(resetMs / 1000))
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    stripIdentityHeaders(request.headers)
+    const local = request.routeOptions.config.edge
+    if (local === false) return
+    const path = request.url.split('?', 1)[0] ?? '/'
+    const rule: RouteRule | LocalRule | undefined = local ?? matchRoute(path)
+    const websocket = isUpgrade(request) && fromTable(rule) && rule.websocket === true
+    if (websocket) {
+      // CORS does not apply to upgrades: a page on another site could ride the user's token.
+      const origin = request.headers.origin
+      if (origin !== undefined && !allowedOrigins.has(origin)) throw new OriginForbidden()
+    }
+    const who = identify(request, websocket)
+    const identity = typeof who === 'object' ? who.identity : undefined
+
+    const ip = request.ip
+    const hits: Hit[] = []
+    const add = (tier: Tier, subject: string): void => { hits.push({ key: tierKey(tier, subject), limit: limits[tier] }) }
+    if (path.startsWith('/api/') || rule === undefined) add('global', ip)
+    if (identity) add('authenticated', identity.sub)
+    else if (request.method === 'GET' && !websocket && rule?.access !== 'user' && rule?.access !== 'admin') add('publicRead', ip)
+    if (fromTable(rule)) for (const t of rule.tiers ?? []) add(t, ip)
+    const verdict = await limiter.check(hits)
+    if (!verdict) throw new RateLimitUnavailable()
+    if (hits.length > 0) setRateHeaders(reply, verdict.limit, verdict.remaining, verdict.resetMs)
+    if (!verdict.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(verdict.resetMs / 1000))
+      reply.header('retry-after', retryAfter)
+      throw Object.assign(new RateLimited(), { extra: { retry_after: retryAfter } })
+    }
+
+    if (rule === undefined) return // a JSON 404 follows, counted above
+    if (rule.access === 'user' || rule.access === 'admin') {
+      if (who === 'revoked') throw new TokenRevoked()
+      if (who === 'invalid') throw new TokenInvalid()
+      if (!identity) throw new AuthRequired()
+      if (rule.access === 'admin' && identity.role !== 'admin' && !config.superadmins().has(identity.sub)) throw new AdminRequired()
+    }
+    const assertion = identity && rule.audience.length > 0 ? signer.sign(identity, rule.audience) : undefined
+    request.edge = { rule, identity, assertion }
+    if (websocket && identity && typeof who === 'object') sockets.expect(request.raw.socket, { sub: identity.sub, sid: identity.sid, iat: who.iat })
+  })
+}, { name: 'edge-pipeline' })
+

@@ -1,0 +1,97 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import replyFrom from '@fastify/reply-from'
+import httpProxy from '@fastify/http-proxy'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { GatewayConfig } from '@claraverse/config'
+import { IDENTITY_HEADER } from '@claraverse/identity'
+import { NotFound } from '@claraverse/errors'
+import { matchRoute } from './table.js'
+import type { SocketRegistry } from '../edge/sockets.js'
+import { selectProtocol, stripTokenQuery } from '../edge/tokens.js'
+import { UpstreamFailed, UpstreamTimeout, UpstreamUnavailable } from '../errors.js'
+
+export interface ProxyOptions {
+  config: GatewayConfig
+  sockets: SocketRegistry
+}
+
+// Credentials the gateway consumed: the upstream gets the identity assertion instead.
+const consumed = ['authorization', 'x-api-key', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']
+
+type ProxiedRequest = Pick<FastifyRequest, 'ip' | 'protocol' | 'id' | 'edge'>
+
+function upstreamHeaders(request: ProxiedRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = { ...headers }
+  for (const h of consumed) delete out[h]
+  out['x-forwarded-for'] = request.ip
+  out['x-forwarded-proto'] = request.protocol
+  if (headers.host !== undefined) out['x-forwarded-host'] = headers.host
+  out['x-request-id'] = request.id
+  const assertion = request.edge?.assertion
+  if (assertion !== undefined) out[IDENTITY_HEADER] = assertion
+  return out
+}
+
+/**
+ * HTTP: one catch-all route proxies every table entry through a shared undici agent (one
+ * keep-alive pool per upstream), streaming bodies both ways. WebSocket: @fastify/http-proxy
+ * for `/ws/chat`, with the assertion added to the upstream handshake (its default header
+ * rewrite would forward only cookies) and the token removed from the query.
+ */
+export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { config, sockets }) => {
+  const upstreams = config.upstreams
+
+  await app.register(async (scope) => {
+    // Bodies stay streams: the gateway forwards them without parsing (the upstream validates).
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', (_request, payload, done) => { done(null, payload) })
+    await scope.register(replyFrom, {
+      undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000, connect: { timeout: 2_000 }, headersTimeout: 30_000, bodyTimeout: 60_000 },
+      retryMethods: [], // a down upstream answers 503 at once instead of being retried
+      disableRequestLogging: true,
+    })
+    scope.all('/api/*', async (request, reply) => {
+      const rule = request.edge?.rule
+      const target = rule && 'upstream' in rule ? upstreams[rule.upstream] : undefined
+      if (!target || matchRoute(request.url.split('?', 1)[0] ?? '') === undefined) throw new NotFound(`No route for ${request.method} ${request.url.split('?', 1)[0]}`)
+      return reply.from(target + request.url, {
+        rewriteRequestHeaders: upstreamHeaders,
+        onError: (r, { error }) => {
+          const code = (error as { code?: string }).code ?? ''
+          const status = (error as { statusCode?: number }).statusCode
+          request.log.warn({ upstream: rule && 'upstream' in rule ? rule.upstream : undefined, code }, 'upstream request failed')
+          const err = status === 504 || /TIMEOUT/.test(code) ? new UpstreamTimeout() : status === 503 || /ECONNREFUSED|ENOTFOUND|ECONNRESET|UNAVAILABLE/.test(code) ? new UpstreamUnavailable() : new UpstreamFailed()
+          void r.send(err)
+        },
+      })
+    })
+  })
+
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers() // the proxy brings its own pass-through parsers
+    await scope.register(httpProxy, {
+    upstream: upstreams.app,
+    prefix: '/ws/chat',
+    rewritePrefix: '/ws/chat',
+    websocket: true,
+    httpMethods: ['GET'],
+    wsServerOptions: { handleProtocols: (offered: Set<string>) => selectProtocol(offered), maxPayload: 1024 * 1024 },
+    // @fastify/http-proxy supports rewriteRequestHeaders here but its types omit it.
+    wsClientOptions: {
+      queryString: (search: string) => stripTokenQuery(search),
+      rewriteRequestHeaders: (_headers: Record<string, string>, request: FastifyRequest) => {
+        const h: Record<string, string> = { 'x-request-id': request.id, 'x-forwarded-for': request.ip }
+        const assertion = request.edge?.assertion
+        if (assertion !== undefined) h[IDENTITY_HEADER] = assertion
+        const trace = request.headers.traceparent
+        if (typeof trace === 'string') h['traceparent'] = trace
+        return h
+      },
+    } as unknown as Record<string, never>,
+    wsHooks: {
+      onConnect: (_context: unknown, source: Parameters<SocketRegistry['attach']>[0]) => { sockets.attach(source) },
+      onDisconnect: (_context: unknown, source: Parameters<SocketRegistry['detach']>[0]) => { sockets.detach(source) },
+    },
+    })
+  })
+}
