@@ -56,7 +56,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
 
   const limiter = new TierLimiter(redis, config.rateLimitFailMode, logger)
   const revocations = new RevocationCache(config.accessTokenTtl + 60)
-  const sockets = new SocketRegistry()
+  const sockets = new SocketRegistry((o) => revocations.isRevoked(o.sub, o.sid, o.iat))
   app.decorate('limiter', limiter)
   app.decorate('sockets', sockets)
   app.decorate('revocations', revocations)

@@ -97,7 +97,7 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
   app.addHook('onRequest', async (request, reply) => {
     stripIdentityHeaders(request.headers)
     const local = request.routeOptions.config.edge
-    if (local === false) return
+    if (local === false || request.routeOptions.config.probe) return
     const path = request.url.split('?', 1)[0] ?? '/'
     const rule: RouteRule | LocalRule | undefined = local ?? matchRoute(path)
     const websocket = isUpgrade(request) && fromTable(rule) && rule.websocket === true

@@ -4,7 +4,7 @@ import type { RevokedEvent } from '@claraverse/bus'
 
 export const CLOSE_REVOKED = 4401
 
-interface Owner {
+export interface Owner {
   sub: string
   sid: string
   /** When the token that opened the socket was issued: later revocations only close older ones. */
@@ -20,6 +20,12 @@ export class SocketRegistry {
   private readonly pending = new WeakMap<Socket, Owner>()
   private readonly open = new Map<WebSocket, Owner>()
 
+  /**
+   * @param isRevoked consulted when a socket is attached: the proxy attaches only once the
+   * upstream side is open, and a revocation may have arrived in between.
+   */
+  constructor(private readonly isRevoked: (owner: Owner) => boolean = () => false) {}
+
   expect(socket: Socket, owner: Owner): void {
     this.pending.set(socket, owner)
   }
@@ -27,7 +33,12 @@ export class SocketRegistry {
   attach(ws: WebSocket): void {
     const socket = (ws as unknown as { _socket?: Socket })._socket
     const owner = socket ? this.pending.get(socket) : undefined
-    if (owner) this.open.set(ws, owner)
+    if (!owner) return
+    if (this.isRevoked(owner)) {
+      ws.close(CLOSE_REVOKED, 'Session revoked')
+      return
+    }
+    this.open.set(ws, owner)
   }
 
   detach(ws: WebSocket): void {

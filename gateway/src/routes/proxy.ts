@@ -57,9 +57,9 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
       return reply.from(target + request.url, {
         rewriteRequestHeaders: upstreamHeaders,
         onError: (r, { error }) => {
-          const code = (error as { code?: string }).code ?? ''
+          const code = `${(error as { code?: string }).code ?? ''} ${((error as { cause?: { code?: string } }).cause)?.code ?? ''}`
           const status = (error as { statusCode?: number }).statusCode
-          request.log.warn({ upstream: rule && 'upstream' in rule ? rule.upstream : undefined, code }, 'upstream request failed')
+          request.log.warn({ upstream: rule && 'upstream' in rule ? rule.upstream : undefined, code, status }, 'upstream request failed')
           const err = status === 504 || /TIMEOUT/.test(code) ? new UpstreamTimeout() : status === 503 || /ECONNREFUSED|ENOTFOUND|ECONNRESET|UNAVAILABLE/.test(code) ? new UpstreamUnavailable() : new UpstreamFailed()
           void r.send(err)
         },

@@ -8,6 +8,13 @@ import { requestId } from './request-id.js'
 import { runChecks, type ReadinessCheck } from './readiness.js'
 import { validatorCompiler } from './validation.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A liveness or readiness probe: no identity, no rate limit, no request log. */
+    probe?: true
+  }
+}
+
 export type Service = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
 export interface ServiceOptions {
@@ -90,8 +97,8 @@ export function createService(opts: ServiceOptions): Service {
   })
 
   const checks = opts.readiness ?? []
-  app.get('/health', { config: { identity: false }, logLevel: 'warn' }, async () => ({ status: 'ok', service: opts.name }))
-  app.get('/ready', { config: { identity: false }, logLevel: 'warn' }, async (request, reply) => {
+  app.get('/health', { config: { identity: false, probe: true }, logLevel: 'warn' }, async () => ({ status: 'ok', service: opts.name }))
+  app.get('/ready', { config: { identity: false, probe: true }, logLevel: 'warn' }, async (request, reply) => {
     const report = await runChecks(checks)
     if (report.ready) return { status: 'ready', service: opts.name, checks: report.checks }
     return reply.code(503).send({ error: 'Not ready', code: 'NOT_READY', request_id: request.id, checks: report.checks })
