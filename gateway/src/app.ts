@@ -8,7 +8,7 @@ import { TOKEN_AUDIENCE, TOKEN_ISSUER, type GatewayConfig } from '@claraverse/co
 import { createLogger, type Logger } from '@claraverse/logging'
 import { createAssertionSigner, jwksDocument } from '@claraverse/identity'
 import { createService, type Service } from '@claraverse/service-kit'
-import { loadRevocations, openBus, redisOptions, type Bus } from '@claraverse/bus'
+import { loadRevocations, openBus, redisOptions, waitReady, type Bus } from '@claraverse/bus'
 import { TierLimiter } from './ratelimit/limiter.js'
 import { RevocationCache } from './edge/revocations.js'
 import { SocketRegistry } from './edge/sockets.js'
@@ -43,6 +43,8 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
     ? new Redis(config.redisUrl, { ...redisOptions, commandTimeout: 250, enableAutoPipelining: true })
     : undefined
   redis?.on('error', (err: Error) => logger.debug({ err: { message: err.message } }, 'gateway Redis connection error'))
+  // Without an offline queue, commands sent before the first connection fail: wait for it (bounded).
+  if (redis) await waitReady(redis, 3000).catch(() => logger.warn('Redis not reachable at start; rate limits use the fail mode until it is'))
   const bus = deps.bus ?? openBus(config.redisUrl, logger)
 
   const app = createService({

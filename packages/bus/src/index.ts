@@ -6,7 +6,7 @@ import { createRedisBus } from './redis.js'
 export * from './events.js'
 export * from './bus.js'
 export { createMemoryBus } from './memory.js'
-export { createRedisBus, redisOptions } from './redis.js'
+export { createRedisBus, redisOptions, waitReady } from './redis.js'
 
 /** Redis when a URL is configured, in-process otherwise (embedded mode). */
 export function openBus(redisUrl: string | undefined, log: Log): Bus {

@@ -13,6 +13,16 @@ export const redisOptions: RedisOptions = {
   retryStrategy: (times) => Math.min(times * 100, 2000),
 }
 
+/** Resolves once the connection is ready, rejects after `ms`; for connections without an offline queue. */
+export function waitReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { redis.off('ready', onReady); reject(new Error('Redis not ready')) }, ms)
+    const onReady = (): void => { clearTimeout(timer); resolve() }
+    redis.once('ready', onReady)
+  })
+}
+
 /**
  * Redis pub/sub. Publishing uses the given connection; subscribing needs its own, since a
  * connection in subscriber mode can do nothing else. ioredis resubscribes after a reconnect.
@@ -29,6 +39,8 @@ export function createRedisBus(url: string, log: Log): Bus {
   return {
     kind: 'redis',
     async publish(channel, event) {
+      // Right after start the first connection may still be opening; during an outage, fail fast.
+      if (publisher.status === 'connecting' || publisher.status === 'connect') await waitReady(publisher, 2000)
       await publisher.publish(channel, encode(channel, event))
     },
     async subscribe(channel, handler) {
