@@ -1,7 +1,6 @@
 import { createPublicKey } from 'node:crypto'
 import { Redis } from 'ioredis'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import fastifyJwt from '@fastify/jwt'
 import { request as undiciRequest } from 'undici'
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type GatewayConfig } from '@claraverse/config'
@@ -13,6 +12,7 @@ import { TierLimiter } from './ratelimit/limiter.js'
 import { RevocationCache } from './edge/revocations.js'
 import { SocketRegistry } from './edge/sockets.js'
 import { edgePipeline } from './edge/pipeline.js'
+import { securityHeaders } from './edge/security-headers.js'
 import { proxyRoutes } from './routes/proxy.js'
 import { localRoutes } from './routes/local.js'
 
@@ -89,15 +89,11 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'x-request-id'],
   })
-  await app.register(helmet, {
-    // An API answers JSON and images: nothing it serves should run or be framed.
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], sandbox: [] } },
-    crossOriginResourcePolicy: { policy: 'cross-origin' }, // images from the proxy are shown by the web client's origin
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
-  })
+  const headers = securityHeaders()
+  app.addHook('onRequest', async (_request, reply) => { reply.headers(headers) })
   await app.register(fastifyJwt, {
     secret: config.jwtSecret,
-    verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: TOKEN_AUDIENCE, requiredClaims: ['sub', 'sid', 'exp', 'iat', 'typ'], cache: 10_000 },
+    verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: TOKEN_AUDIENCE, requiredClaims: ['sub', 'sid', 'exp', 'iat', 'typ'] }, // verified tokens are cached by the pipeline
   })
   // Tokens and account data must never sit in a shared cache, whatever the upstream said.
   app.addHook('onSend', async (request, reply) => {

@@ -20,7 +20,7 @@ export function writeResult(name: string, result: unknown): string {
 
 /** Starts a TypeScript child process that reports over IPC; resolves with its first message. */
 export async function child<T>(script: string, args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; first: T }> {
-  const proc = fork(script, args, { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const proc = fork(script, args, { execArgv: script.endsWith('.ts') ? ['--import', 'tsx'] : [], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const [first] = await once(proc, 'message') as [T]
   return { proc, first }
 }
@@ -31,3 +31,32 @@ export async function nextMessage<T>(proc: ChildProcess): Promise<T> {
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
+
+/** A plain SVG bar chart, so results can be looked at without any tool. */
+export function barChart(title: string, unit: string, bars: Array<{ label: string; value: number }>): string {
+  const width = 720
+  const rowH = 34
+  const left = 260
+  const max = Math.max(...bars.map((b) => b.value), 1)
+  const rows = bars.map((b, i) => {
+    const y = 50 + i * rowH
+    const w = Math.max(1, ((width - left - 90) * b.value) / max)
+    return `<text x="${left - 8}" y="${y + 17}" text-anchor="end" font-size="13">${escapeXml(b.label)}</text>` +
+      `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="24" fill="#4a7bd0"/>` +
+      `<text x="${left + w + 6}" y="${y + 17}" font-size="13">${b.value.toFixed(0)} ${escapeXml(unit)}</text>`
+  }).join('\n')
+  const height = 70 + bars.length * rowH
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">\n` +
+    `<rect width="100%" height="100%" fill="white"/>\n<text x="10" y="28" font-size="16" font-weight="bold">${escapeXml(title)}</text>\n${rows}\n</svg>\n`
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c)
+}
+
+export function writeChart(name: string, svg: string): string {
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  const file = join(RESULTS_DIR, `${name}.svg`)
+  writeFileSync(file, svg)
+  return file
+}

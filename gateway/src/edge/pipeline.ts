@@ -9,6 +9,7 @@ import { tierKey, type Tier } from '../ratelimit/tiers.js'
 import type { Hit, TierLimiter } from '../ratelimit/limiter.js'
 import type { RevocationCache } from './revocations.js'
 import type { SocketRegistry } from './sockets.js'
+import { TokenCache } from './token-cache.js'
 import { DEV_ADMIN, devKeyMatches, presentedToken } from './tokens.js'
 import { AdminRequired, AuthRequired, OriginForbidden, RateLimitUnavailable, TokenInvalid, TokenRevoked } from '../errors.js'
 
@@ -65,6 +66,7 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
   const { config, limiter, revocations, sockets, signer, verifyJwt } = opts
   const allowedOrigins = new Set(config.allowedOrigins)
   const limits = config.rateLimits
+  const tokens = new TokenCache()
 
   const identify = (request: FastifyRequest, websocket: boolean): { identity: Identity; iat: number } | 'invalid' | 'revoked' | undefined => {
     const token = presentedToken(request, websocket)
@@ -74,18 +76,23 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
       }
       return request.headers.authorization !== undefined ? 'invalid' : undefined
     }
-    let claims: Record<string, unknown>
-    try {
-      claims = verifyJwt(token)
-    } catch {
-      return 'invalid'
+    let verified = tokens.get(token)
+    if (!verified) {
+      let claims: Record<string, unknown>
+      try {
+        claims = verifyJwt(token)
+      } catch {
+        return 'invalid'
+      }
+      // A refresh token (typ "refresh") is signed with the same secret: refuse it here.
+      const { sub, email, role, sid, iat, exp, typ } = claims
+      if (typ !== 'access' || typeof sub !== 'string' || typeof sid !== 'string' || typeof iat !== 'number' ||
+        typeof exp !== 'number' || (role !== 'user' && role !== 'admin') || typeof email !== 'string') return 'invalid'
+      verified = { identity: { sub, email, role, sid }, iat, exp }
+      tokens.set(token, verified)
     }
-    // A refresh token (typ "refresh") is signed with the same secret: refuse it here.
-    const { sub, email, role, sid, iat, typ } = claims
-    if (typ !== 'access' || typeof sub !== 'string' || typeof sid !== 'string' || typeof iat !== 'number' ||
-      (role !== 'user' && role !== 'admin') || typeof email !== 'string') return 'invalid'
-    if (revocations.isRevoked(sub, sid, iat)) return 'revoked'
-    return { identity: { sub, email, role, sid }, iat }
+    if (revocations.isRevoked(verified.identity.sub, verified.identity.sid, verified.iat)) return 'revoked'
+    return verified
   }
 
   const setRateHeaders = (reply: FastifyReply, limit: number, remaining: number, resetMs: number): void => {
