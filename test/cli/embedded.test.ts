@@ -27,6 +27,23 @@ t.test('npm start runs all four services with no Redis or MongoDB, and stops cle
   t.equal(internal.status, 401, 'a service refuses a caller without the gateway assertion')
   t.same(readdirSync(join(dataDir, 'secrets')).sort(), ['ENCRYPTION_MASTER_KEY', 'IDENTITY_SIGNING_KEY', 'JWT_SECRET'])
 
+  // The whole path through the gateway: register, use the token, log out, and the token dies at once.
+  const json = { 'content-type': 'application/json' }
+  const reg = await fetch(`${urls.gateway}/api/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'owner@example.com', password: 'a sturdy passphrase' }) })
+  t.equal(reg.status, 201)
+  const { access_token: token, user } = await reg.json() as { access_token: string; user: { role: string } }
+  t.equal(user.role, 'admin')
+  const me = await fetch(`${urls.gateway}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })
+  t.equal(me.status, 200)
+  const out = await fetch(`${urls.gateway}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+  t.equal(out.status, 200)
+  let after = 0
+  for (let i = 0; i < 20 && after !== 401; i++) {
+    after = (await fetch(`${urls.gateway}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status
+    if (after !== 401) await new Promise((r) => setTimeout(r, 25))
+  }
+  t.equal(after, 401, 'the gateway heard auth\'s revocation over the in-process bus')
+
   proc.child.kill('SIGTERM')
   t.equal(await proc.exited, 0, 'exit code 0 after SIGTERM')
   t.match(proc.stdout(), /SIGTERM received, stopping/)

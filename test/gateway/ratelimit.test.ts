@@ -52,6 +52,8 @@ t.test('rate limits with Redis', async (t) => {
       t.equal(over.headers['ratelimit-remaining'], '0', `${tier}: RateLimit-Remaining`)
       t.ok(Number(over.headers['ratelimit-reset']) > 0 && Number(over.headers['ratelimit-reset']) <= 60, `${tier}: RateLimit-Reset`)
       t.equal(Number(await redis.get(`${prefix}${ip}`)), limit + 1, `${tier}: counted under ${prefix}<ip>`)
+      const pttl = await redis.pttl(`${prefix}${ip}`)
+      t.ok(pttl > 0 && pttl <= 60_000, `${tier}: the window resets within a minute (${pttl} ms left)`)
       t.equal((await hit(nextIp())).status === 429, false, `${tier}: another address is unaffected`)
     }
   })

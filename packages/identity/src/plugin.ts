@@ -10,10 +10,15 @@ declare module 'fastify' {
     readonly identity: VerifiedIdentity
     /** The raw assertion, forwarded as-is on calls made on the caller's behalf (delegation). */
     readonly identityAssertion: string
+    /** On `identity: 'optional'` routes: the caller if the gateway vouched for one. */
+    readonly optionalIdentity: VerifiedIdentity | undefined
   }
   interface FastifyContextConfig {
-    /** `false` exempts a route (health, readiness) from the assertion. */
-    identity?: false
+    /**
+     * `false` exempts a route (health, readiness, public auth routes) from the assertion;
+     * `'optional'` verifies one when present (an invalid one is still refused).
+     */
+    identity?: false | 'optional'
   }
 }
 
@@ -43,9 +48,16 @@ const identityPlugin: FastifyPluginAsync<IdentityPluginOptions> = async (app, op
       return v
     },
   })
+  app.decorateRequest('optionalIdentity', {
+    getter(this: Holder) {
+      return this[kIdentity]
+    },
+  })
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.identity === false) return
+    const mode = request.routeOptions.config.identity
+    if (mode === false) return
     const raw = request.headers[IDENTITY_HEADER]
+    if ((typeof raw !== 'string' || raw.length === 0) && mode === 'optional') return
     if (typeof raw !== 'string' || raw.length === 0) throw new IdentityRequired()
     const holder = request as Holder
     holder[kIdentity] = await opts.verifier.verify(raw)

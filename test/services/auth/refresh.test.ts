@@ -102,9 +102,14 @@ t.test('logout revokes the presented session only, from cookie, body or bearer',
   t.equal((await refreshWith(h, 'cookie', s2.refresh_token)).statusCode, 401, 'body')
   await h.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${s3.access_token}` } })
   t.equal((await refreshWith(h, 'cookie', s3.refresh_token)).statusCode, 401, 'bearer')
+  const s4 = (await h.login('jan@example.com')).json()
+  await h.app.inject({ method: 'POST', url: '/api/auth/logout', headers: h.as(s4.access_token) })
+  t.equal((await refreshWith(h, 'cookie', s4.refresh_token)).statusCode, 401, 'the gateway\'s assertion (it strips the bearer token)')
+  const forged = await h.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { 'x-identity': 'forged' } })
+  t.equal(forged.statusCode, 401, 'an invalid assertion is refused even where one is optional')
   t.equal((await h.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { 'content-type': 'application/json' }, payload: '' })).statusCode, 200, 'nothing presented is fine')
   await h.flush()
-  t.equal(h.events.length, 3)
+  t.equal(h.events.length, 4)
 })
 
 t.test('sessions: list, revoke one, logout-all, password change', async (t) => {

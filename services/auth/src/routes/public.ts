@@ -82,10 +82,15 @@ export const publicRoutes: FastifyPluginAsync = async (instance) => {
     return issuePair(core, request, reply, user, result.session, result.jti)
   })
 
-  app.post('/api/auth/logout', { config: open, schema: { body: RefreshBody, response: { 200: Message } } }, async (request, reply) => {
+  // The session to end: the refresh token (cookie or body), else the caller the gateway vouched
+  // for (it validated the bearer token and forwards an assertion instead), else a bearer token
+  // sent to this service directly.
+  app.post('/api/auth/logout', { config: { identity: 'optional' }, schema: { body: RefreshBody, response: { 200: Message } } }, async (request, reply) => {
     const refresh = presentedRefresh(request, request.body)
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
-    const claims = (refresh ? core.tokens.verifyRefresh(refresh) : undefined) ?? (bearer ? core.tokens.verifyAccess(bearer) : undefined)
+    const asserted = request.optionalIdentity
+    const claims = (refresh ? core.tokens.verifyRefresh(refresh) : undefined) ??
+      (asserted ? { sid: asserted.sid, sub: asserted.sub } : undefined) ?? (bearer ? core.tokens.verifyAccess(bearer) : undefined)
     if (claims && await core.sessions.revoke(claims.sid, 'logout', Date.now(), claims.sub)) {
       await core.revoker.session(claims.sid)
       await core.audit.write('logout', { actor: claims.sub, target: claims.sub, ip: request.ip, details: { sid: claims.sid } })
