@@ -43,7 +43,7 @@ export async function startEmbedded(env: Env = process.env): Promise<Embedded> {
     const authConfig = loadAuthConfig(internal)
     const auth = await listen(await buildAuth(authConfig, { logger: createLogger({ name: 'auth', level: authConfig.logLevel }), bus }))
     const appConfig = loadAppConfig({ ...internal, VAULT_URL: vault, AUTH_URL: auth })
-    const app = await listen(await buildApp(appConfig, { logger: createLogger({ name: 'app', level: appConfig.logLevel }) }))
+    const app = await listen(await buildApp(appConfig, { logger: createLogger({ name: 'app', level: appConfig.logLevel }), bus }))
     const gatewayFinal = { ...gatewayConfig, upstreams: { auth, app } }
     const gatewayApp = await buildGateway(gatewayFinal, { logger: createLogger({ name: 'gateway', level: gatewayConfig.logLevel }), bus })
     for (const w of gatewayConfig.warnings) gatewayApp.log.warn(w)

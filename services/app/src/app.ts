@@ -2,16 +2,63 @@ import type { AppConfig } from '@claraverse/config'
 import { createLogger, type Logger } from '@claraverse/logging'
 import { requireIdentity, verifierFromTrust, type AssertionVerifier } from '@claraverse/identity'
 import { createService, type Service } from '@claraverse/service-kit'
+import { openStore, type Store } from '@claraverse/store'
+import { openBus, type Bus, type UserDeletedEvent } from '@claraverse/bus'
+import { Owned, type OwnedDoc } from './domain/owned.js'
+import { VaultClient } from './clients/vault.js'
+import { AuthClient } from './clients/auth.js'
+import { crudRoutes } from './routes/crud.js'
+import { chatRoutes, type ChatDoc } from './routes/chats.js'
+import { integrationRoutes, type IntegrationDoc } from './routes/integrations.js'
+import { publicRoutes } from './routes/public.js'
+import { analyticsRoutes } from './routes/analytics.js'
+import { AgentFields, WorkflowFields } from './schemas/records.js'
 
 export interface AppDeps {
   logger?: Logger
   verifier?: AssertionVerifier
+  /** Given resources are shared and left open on close; missing ones are made from config. */
+  store?: Store
+  bus?: Bus
 }
+
+type Plain = OwnedDoc & Record<string, unknown>
 
 export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<Service> {
   const logger = deps.logger ?? createLogger({ name: 'app', level: config.logLevel })
   const verifier = deps.verifier ?? await verifierFromTrust('app', config.identity)
-  const app = createService({ name: 'app', logger })
+  const store = deps.store ?? await openStore({ service: 'app', mongodbUri: config.mongodbUri, dataDir: config.dataDir })
+  const bus = deps.bus ?? openBus(config.redisUrl, logger)
+  const vault = new VaultClient(config.vaultUrl)
+  const auth = new AuthClient(config.authUrl)
+  const records = {
+    chats: await Owned.open<ChatDoc>(store, 'chats'),
+    agents: await Owned.open<Plain>(store, 'agents'),
+    workflows: await Owned.open<Plain>(store, 'workflows'),
+    integrations: await Owned.open<IntegrationDoc>(store, 'integrations'),
+  }
+
+  const app = createService({ name: 'app', logger, readiness: [{ name: 'store', check: () => store.ping() }] })
+
+  // DESIGN §7: when auth deletes a user, everything of theirs goes too.
+  const purge = async (event: UserDeletedEvent): Promise<void> => {
+    const removed = await Promise.all(Object.values(records).map((r) => r.purge(event.user_id)))
+    logger.info({ user_id: event.user_id, removed: removed.reduce((a, b) => a + b, 0) }, 'purged a deleted user\'s data')
+  }
+  await bus.subscribe('auth.user.deleted', purge)
+  app.addHook('onClose', async () => {
+    await bus.unsubscribe('auth.user.deleted', purge)
+    await Promise.all([vault.close(), auth.close()])
+    if (!deps.bus) await bus.close()
+    if (!deps.store) await store.close()
+  })
+
   await app.register(requireIdentity, { verifier })
+  await app.register(publicRoutes)
+  await app.register(crudRoutes({ path: '/api/agents', plural: 'agents', noun: 'Agent', idPrefix: 'agent', fields: AgentFields, records: records.agents }))
+  await app.register(crudRoutes({ path: '/api/workflows', plural: 'workflows', noun: 'Workflow', idPrefix: 'wf', fields: WorkflowFields, records: records.workflows }))
+  await app.register(chatRoutes(records.chats, vault))
+  await app.register(integrationRoutes(records.integrations, vault))
+  await app.register(analyticsRoutes({ auth, ...records }))
   return app
 }

@@ -1,0 +1,62 @@
+import { Pool } from 'undici'
+import { IDENTITY_HEADER } from '@claraverse/identity'
+import { VaultFailed, VaultUnavailable } from '../domain/errors.js'
+
+export interface SealItem {
+  plaintext: string
+  context: string
+}
+
+export interface OpenItem {
+  ciphertext: string
+  context: string
+}
+
+/**
+ * The app never holds key material: it asks the vault, carrying the end user's own assertion
+ * (delegation), so the vault encrypts for that user and nobody else.
+ */
+export class VaultClient {
+  private readonly pool: Pool
+
+  constructor(baseUrl: string) {
+    this.pool = new Pool(baseUrl, { connections: 32, keepAliveTimeout: 30_000, connect: { timeout: 2_000 }, headersTimeout: 10_000, bodyTimeout: 10_000 })
+  }
+
+  async encrypt(assertion: string, items: SealItem[]): Promise<string[]> {
+    if (items.length === 0) return []
+    const res = await this.call<{ items: Array<{ ciphertext: string }> }>('/v1/encrypt', assertion, { items })
+    return res.items.map((i) => i.ciphertext)
+  }
+
+  async decrypt(assertion: string, items: OpenItem[]): Promise<string[]> {
+    if (items.length === 0) return []
+    const res = await this.call<{ items: Array<{ plaintext: string }> }>('/v1/decrypt', assertion, { items })
+    return res.items.map((i) => i.plaintext)
+  }
+
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+
+  private async call<T>(path: string, assertion: string, body: unknown): Promise<T> {
+    let res
+    try {
+      res = await this.pool.request({
+        path, method: 'POST', body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: assertion },
+      })
+    } catch (err) {
+      throw new VaultUnavailable({ cause: err })
+    }
+    if (res.statusCode >= 500) {
+      await res.body.dump()
+      throw new VaultUnavailable()
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump()
+      throw new VaultFailed()
+    }
+    return await res.body.json() as T
+  }
+}

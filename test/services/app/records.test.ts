@@ -1,0 +1,88 @@
+import t from 'tap'
+import { appHarness } from './harness.js'
+
+const alice = { sub: 'user_alice' }
+const bob = { sub: 'user_bob' }
+
+t.test('agents and workflows: per-user CRUD with validation, pagination and ownership', async (t) => {
+  const h = await appHarness(t)
+  const post = (path: string, who: { sub: string }, payload: object) => h.app.inject({ method: 'POST', url: path, headers: h.as(who), payload })
+  const created = await post('/api/agents', alice, { name: 'Helper', system_prompt: 'Be kind', temperature: 0.3, tools: ['web_search'] })
+  t.equal(created.statusCode, 201)
+  const agent = created.json()
+  t.match(agent, { id: /^agent_/, name: 'Helper', system_prompt: 'Be kind', temperature: 0.3, created_at: String })
+  t.notOk('user_id' in agent, 'the owner field is internal')
+  for (let i = 0; i < 4; i++) await post('/api/agents', alice, { name: `A${i}` })
+  await post('/api/agents', bob, { name: 'Bob agent' })
+
+  const page1 = (await h.app.inject({ url: '/api/agents?page=1&page_size=3', headers: h.as(alice) })).json()
+  t.same(Object.keys(page1).sort(), ['agents', 'page', 'page_size', 'total_count'])
+  t.equal(page1.total_count, 5, 'only alice\'s agents are counted')
+  t.equal(page1.agents.length, 3)
+  const page2 = (await h.app.inject({ url: '/api/agents?page=2&page_size=3', headers: h.as(alice) })).json()
+  t.equal(page2.agents.length, 2)
+  t.equal((await h.app.inject({ url: '/api/agents?page_size=101', headers: h.as(alice) })).statusCode, 400, 'bounded page size')
+
+  // Bob can neither read, change nor delete alice's agent; he learns nothing of its existence.
+  for (const [method, payload] of [['GET', undefined], ['PATCH', { name: 'Hijacked' }], ['DELETE', undefined]] as const) {
+    const res = await h.app.inject({ method, url: `/api/agents/${agent.id}`, headers: h.as(bob), ...(payload ? { payload } : {}) })
+    t.equal(res.statusCode, 404, `bob ${method}`)
+    t.equal(res.json().code, 'APP_NOT_FOUND')
+  }
+  const still = await h.app.inject({ url: `/api/agents/${agent.id}`, headers: h.as(alice) })
+  t.equal(still.json().name, 'Helper', 'unchanged')
+
+  const patched = await h.app.inject({ method: 'PATCH', url: `/api/agents/${agent.id}`, headers: h.as(alice), payload: { name: 'Renamed' } })
+  t.equal(patched.json().name, 'Renamed')
+  t.equal(patched.json().system_prompt, 'Be kind', 'a patch changes only what it names')
+  t.equal((await h.app.inject({ method: 'DELETE', url: `/api/agents/${agent.id}`, headers: h.as(alice) })).statusCode, 200)
+  t.equal((await h.app.inject({ url: `/api/agents/${agent.id}`, headers: h.as(alice) })).statusCode, 404)
+
+  const wf = await post('/api/workflows', alice, { name: 'Daily', steps: [{ type: 'prompt', config: { text: 'hi', retries: 2 } }] })
+  t.equal(wf.statusCode, 201)
+  t.match(wf.json(), { id: /^wf_/, steps: [{ type: 'prompt', config: { text: 'hi', retries: 2 } }] })
+  t.equal((await h.app.inject({ url: `/api/workflows/${wf.json().id}`, headers: h.as(bob) })).statusCode, 404)
+})
+
+t.test('bad input is a 4xx with the error body, never a 500', async (t) => {
+  const h = await appHarness(t)
+  const cases: Array<[string, string, string, unknown]> = [
+    ['missing name', 'POST', '/api/agents', {}],
+    ['wrong type', 'POST', '/api/agents', { name: 5 }],
+    ['unknown field', 'POST', '/api/agents', { name: 'x', user_id: 'user_bob' }],
+    ['temperature out of range', 'POST', '/api/agents', { name: 'x', temperature: 9 }],
+    ['too many steps', 'POST', '/api/workflows', { name: 'x', steps: Array.from({ length: 101 }, () => ({ type: 't' })) }],
+    ['nested object in step config', 'POST', '/api/workflows', { name: 'x', steps: [{ type: 't', config: { a: { b: 1 } } }] }],
+    ['empty patch', 'PATCH', '/api/agents/agent_x', {}],
+    ['odd id', 'GET', '/api/agents/..%2F..%2Fetc', undefined],
+    ['huge id', 'GET', `/api/agents/${'a'.repeat(300)}`, undefined],
+    ['__proto__', 'POST', '/api/agents', '{"name":"x","__proto__":{"admin":true}}'],
+    ['not JSON', 'POST', '/api/workflows', '{"name":'],
+  ]
+  for (const [name, method, url, payload] of cases) {
+    const res = await h.app.inject({ method: method as 'POST', url, headers: { ...h.as(alice), 'content-type': 'application/json' }, ...(payload !== undefined ? { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) } : {}) })
+    t.ok(res.statusCode >= 400 && res.statusCode < 500, `${name}: ${res.statusCode}`)
+    t.match(res.json(), { error: String, code: String, request_id: String }, name)
+  }
+  t.equal((await h.app.inject({ url: '/api/agents' })).statusCode, 401, 'no assertion, nothing')
+})
+
+t.test('public templates need no account', async (t) => {
+  const h = await appHarness(t)
+  const res = await h.app.inject({ url: '/api/public/agent-templates' })
+  t.equal(res.statusCode, 200)
+  t.ok(res.json().templates.length >= 3)
+  t.equal(res.json().total_count, res.json().templates.length)
+})
+
+t.test('auth.user.deleted removes all of that user\'s data', async (t) => {
+  const h = await appHarness(t)
+  await h.app.inject({ method: 'POST', url: '/api/agents', headers: h.as(alice), payload: { name: 'a' } })
+  await h.app.inject({ method: 'POST', url: '/api/workflows', headers: h.as(alice), payload: { name: 'w', steps: [] } })
+  await h.app.inject({ method: 'POST', url: '/api/agents', headers: h.as(bob), payload: { name: 'b' } })
+  await h.bus.publish('auth.user.deleted', { user_id: 'user_alice' })
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal((await h.app.inject({ url: '/api/agents', headers: h.as(alice) })).json().total_count, 0)
+  t.equal((await h.app.inject({ url: '/api/workflows', headers: h.as(alice) })).json().total_count, 0)
+  t.equal((await h.app.inject({ url: '/api/agents', headers: h.as(bob) })).json().total_count, 1, 'others keep theirs')
+})
