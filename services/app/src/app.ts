@@ -13,6 +13,9 @@ import { integrationRoutes, type IntegrationDoc } from './routes/integrations.js
 import { publicRoutes } from './routes/public.js'
 import { analyticsRoutes } from './routes/analytics.js'
 import { AgentFields, WorkflowFields } from './schemas/records.js'
+import websocket from '@fastify/websocket'
+import { randomUUID } from 'node:crypto'
+import { ChatHub, chatSocketRoute, echoProvider, openAiProvider, MAX_FRAME_BYTES, WS_SUBPROTOCOL_APP } from './chat/index.js'
 
 export interface AppDeps {
   logger?: Logger
@@ -53,7 +56,23 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<S
     if (!deps.store) await store.close()
   })
 
+  const hub = new ChatHub(bus, randomUUID(), logger)
+  const provider = config.llm.baseUrl
+    ? openAiProvider({ baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, model: config.llm.model })
+    : echoProvider
+  await app.register(websocket, {
+    options: {
+      maxPayload: MAX_FRAME_BYTES,
+      handleProtocols: (offered: Set<string>) => (offered.has(WS_SUBPROTOCOL_APP) ? WS_SUBPROTOCOL_APP : false),
+    },
+    // Shutting down: tell clients to reconnect elsewhere (1001), then stop.
+    preClose: async () => {
+      for (const client of app.websocketServer.clients) client.close(1001, 'Server shutting down')
+      await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()))
+    },
+  })
   await app.register(requireIdentity, { verifier })
+  await app.register(chatSocketRoute, { hub, provider })
   await app.register(publicRoutes)
   await app.register(crudRoutes({ path: '/api/agents', plural: 'agents', noun: 'Agent', idPrefix: 'agent', fields: AgentFields, records: records.agents }))
   await app.register(crudRoutes({ path: '/api/workflows', plural: 'workflows', noun: 'Workflow', idPrefix: 'wf', fields: WorkflowFields, records: records.workflows }))
