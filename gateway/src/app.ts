@@ -16,6 +16,8 @@ import { securityHeaders } from './edge/security-headers.js'
 import { proxyRoutes } from './routes/proxy.js'
 import { localRoutes } from './routes/local.js'
 
+const REVOCATION_RESCAN_MS = 5_000
+
 export interface GatewayDeps {
   logger?: Logger
   /** A shared bus (embedded mode); otherwise one is opened from REDIS_URL. */
@@ -69,14 +71,24 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
     if (closed > 0) logger.info({ closed }, 'closed revoked WebSockets')
   }
   await bus.subscribe('auth.revoked', onRevoked)
-  if (redis) {
-    // A gateway that starts late still knows what was revoked before it.
-    await loadRevocations(redis).then((list) => list.forEach((e) => revocations.add(e)))
-      .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not load revocations from Redis'))
+  // Revocations recorded in Redis: read at start (a gateway that starts late still knows them),
+  // after every reconnect, and every few seconds, because pub/sub drops what is published while
+  // a subscriber is reconnecting.
+  const reload = async (): Promise<void> => {
+    if (!redis) return
+    try {
+      for (const e of await loadRevocations(redis)) onRevoked(e)
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, 'could not load revocations from Redis')
+    }
   }
+  await reload()
+  redis?.on('ready', () => { void reload() })
+  const rescan = redis ? setInterval(() => { void reload() }, REVOCATION_RESCAN_MS).unref() : undefined
   const pruner = setInterval(() => revocations.prune(), 60_000).unref()
   app.addHook('onClose', async () => {
     clearInterval(pruner)
+    clearInterval(rescan)
     await bus.unsubscribe('auth.revoked', onRevoked)
     if (!deps.bus) await bus.close()
     redis?.disconnect()

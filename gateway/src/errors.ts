@@ -10,3 +10,4 @@ export const UpstreamUnavailable = defineError('GW_UPSTREAM_UNAVAILABLE', 'Servi
 export const UpstreamTimeout = defineError('GW_UPSTREAM_TIMEOUT', 'Upstream service timed out', 504)
 export const UpstreamFailed = defineError('GW_UPSTREAM_FAILED', 'Upstream service failed', 502)
 export const BadRateLimitKey = defineError('GW_BAD_RATE_LIMIT_KEY', 'Rate-limit key must look like user_abc123 or <tier>:<address>', 400)
+export const BadPath = defineError('GW_BAD_PATH', 'Malformed or non-canonical path', 400)

@@ -23,7 +23,7 @@ t.test('npm start runs all four services with no Redis or MongoDB, and stops cle
   t.equal(new Set(Object.values(urls)).size, 4, 'each on its own port')
   const jwks = await (await fetch(`${urls.gateway}/.well-known/jwks.json`)).json() as { keys: unknown[] }
   t.equal(jwks.keys.length, 1, 'the gateway publishes its identity key')
-  const internal = await fetch(`${urls.vault}/v1/keys`)
+  const internal = await fetch(`${urls.auth}/api/auth/me`)
   t.equal(internal.status, 401, 'a service refuses a caller without the gateway assertion')
   t.same(readdirSync(join(dataDir, 'secrets')).sort(), ['ENCRYPTION_MASTER_KEY', 'IDENTITY_SIGNING_KEY', 'JWT_SECRET'])
 

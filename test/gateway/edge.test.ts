@@ -1,5 +1,5 @@
 import t from 'tap'
-import { request } from 'undici'
+import { Client, request } from 'undici'
 import WebSocket from 'ws'
 import { once } from 'node:events'
 import { gatewayHarness } from './harness.js'
@@ -66,6 +66,27 @@ t.test('bodies and query strings stream through unchanged', async (t) => {
   t.equal(seen.body, big, 'the body arrives byte for byte')
   t.equal(seen.headers['traceparent'], '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'trace context forwarded')
   t.equal(seen.headers['x-forwarded-for'], '127.0.0.1')
+})
+
+t.test('paths the gateway and an upstream could read differently are refused', async (t) => {
+  const h = await gatewayHarness(t)
+  // A client that sends the path exactly as written (a URL object would normalise dot segments).
+  const raw = new Client(h.url)
+  t.teardown(() => raw.close())
+  for (const path of ['/api/auth/%6Cogin', '/api/auth/%6cogin', '/api/%61dmin/users', '/api//auth/login', '/api/auth/./me', '/api/chats/../admin/users', '/api/chats/%2e%2e/x', '/api/chats/%E0%A4%A']) {
+    const res = await raw.request({ path, method: 'POST', headers: { authorization: `Bearer ${h.token({ role: 'admin' })}` } })
+    t.equal(res.statusCode, 400, path)
+    // A malformed escape is already refused by the router, before the gateway's own check.
+    t.match((await res.body.json() as { code: string }).code, /^(GW_BAD_PATH|BAD_REQUEST)$/, path)
+  }
+  t.equal(h.auth.seen.length + h.app.seen.length, 0, 'none of them reached a service')
+  const odd = await request(`${h.url}/api/public/templates?q=%zz&next=../x&t=%E0%A4%A`)
+  t.equal(odd.statusCode, 200, 'a query string is passed on as it is, whatever it holds')
+  await odd.body.dump()
+  t.equal(h.app.seen.at(-1)?.url, '/api/public/templates?q=%zz&next=../x&t=%E0%A4%A')
+  const escaped = await request(`${h.url}/api/chats/a%2Fb`, { headers: { authorization: `Bearer ${h.token()}` } })
+  t.equal(escaped.statusCode, 200, 'an escaped reserved character is data, not a trick')
+  await escaped.body.dump()
 })
 
 t.test('client IP: X-Forwarded-For only from trusted proxies, rightmost untrusted wins', async (t) => {

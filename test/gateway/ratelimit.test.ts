@@ -105,6 +105,29 @@ t.test('rate limits with Redis', async (t) => {
     t.equal((await call(a.url, '/api/auth/login', ip, {}, 'POST')).status, 429, 'the third login from one address is refused, whichever replica it hits')
   })
 
+  t.test('HEAD counts as a read', async (t) => {
+    const h = await gatewayHarness(t, env)
+    const ip = nextIp()
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) statuses.push((await request(`${h.url}/api/public/agents`, { method: 'HEAD', headers: { 'x-forwarded-for': ip } })).statusCode)
+    t.equal(statuses.at(-1), 429)
+  })
+
+  t.test('a revocation recorded while the gateway was not listening is picked up by the rescan', async (t) => {
+    const h = await gatewayHarness(t, { ...env, RATE_LIMIT_AUTHENTICATED: '1000' })
+    const now = Math.floor(Date.now() / 1000)
+    const token = h.token({ sub: 'user_missed', iat: now - 5 })
+    t.equal((await call(h.url, '/api/auth/me', nextIp(), { authorization: `Bearer ${token}` })).status, 200)
+    // Recorded in Redis but never heard on the bus, as when the subscriber was reconnecting.
+    await recordRevocation(redis, { user_id: 'user_missed', not_before: now }, 600)
+    let status = 200
+    for (let i = 0; i < 40 && status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 250))
+      status = (await call(h.url, '/api/auth/me', nextIp(), { authorization: `Bearer ${token}` })).status
+    }
+    t.equal(status, 401, 'refused within seconds, without any event')
+  })
+
   t.test('a gateway that starts after a revocation still refuses the token', async (t) => {
     const now = Math.floor(Date.now() / 1000)
     await recordRevocation(redis, { user_id: 'user_late', not_before: now }, 600)

@@ -9,6 +9,8 @@ t.test('redactUrl removes token-bearing query parameters only', async (t) => {
   t.equal(redactUrl(`/ws/chat?token=${jwt}&room=1`), '/ws/chat?token=[REDACTED]&room=1')
   t.equal(redactUrl(`/x?a=1&access_token=${jwt}`), '/x?a=1&access_token=[REDACTED]')
   t.equal(redactUrl('/x?tokens=1&notoken=2'), '/x?tokens=1&notoken=2')
+  t.equal(redactUrl(`/ws/chat?%74oken=${jwt}`), '/ws/chat?%74oken=[REDACTED]', 'an encoded name is still the token')
+  t.equal(redactUrl(`/ws/chat?TOKEN=${jwt}&x=%zz`), '/ws/chat?TOKEN=[REDACTED]&x=%zz', 'case and bad escapes elsewhere')
 })
 
 t.test('credentials in objects are censored at any of the first levels', async (t) => {

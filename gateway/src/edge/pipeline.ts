@@ -4,14 +4,14 @@ import type { GatewayConfig } from '@claraverse/config'
 
 import type { AssertionSigner, Identity, ServiceName } from '@claraverse/identity'
 import { RateLimited } from '@claraverse/errors'
-import { matchRoute, type Access, type RouteRule } from '../routes/table.js'
+import { canonicalPath, matchRoute, type Access, type RouteRule } from '../routes/table.js'
 import { tierKey, type Tier } from '../ratelimit/tiers.js'
 import type { Hit, TierLimiter } from '../ratelimit/limiter.js'
 import type { RevocationCache } from './revocations.js'
 import type { SocketRegistry } from './sockets.js'
 import { TokenCache } from './token-cache.js'
 import { DEV_ADMIN, devKeyMatches, presentedToken } from './tokens.js'
-import { AdminRequired, AuthRequired, OriginForbidden, RateLimitUnavailable, TokenInvalid, TokenRevoked } from '../errors.js'
+import { AdminRequired, AuthRequired, BadPath, OriginForbidden, RateLimitUnavailable, TokenInvalid, TokenRevoked } from '../errors.js'
 
 /** What a gateway-local route declares instead of a table entry; `false` skips the pipeline. */
 export interface LocalRule {
@@ -105,7 +105,8 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
     stripIdentityHeaders(request.headers)
     const local = request.routeOptions.config.edge
     if (local === false || request.routeOptions.config.probe) return
-    const path = request.url.split('?', 1)[0] ?? '/'
+    const path = canonicalPath(request.url.split('?', 1)[0] ?? '/')
+    if (path === undefined) throw new BadPath()
     const rule: RouteRule | LocalRule | undefined = local ?? matchRoute(path)
     const websocket = isUpgrade(request) && fromTable(rule) && rule.websocket === true
     if (websocket) {
@@ -121,7 +122,7 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
     const add = (tier: Tier, subject: string): void => { hits.push({ key: tierKey(tier, subject), limit: limits[tier] }) }
     if (path.startsWith('/api/') || rule === undefined) add('global', ip)
     if (identity) add('authenticated', identity.sub)
-    else if (request.method === 'GET' && !websocket && rule?.access !== 'user' && rule?.access !== 'admin') add('publicRead', ip)
+    else if ((request.method === 'GET' || request.method === 'HEAD') && !websocket && rule?.access !== 'user' && rule?.access !== 'admin') add('publicRead', ip)
     if (fromTable(rule)) for (const t of rule.tiers ?? []) add(t, ip)
     const verdict = await limiter.check(hits)
     if (!verdict) throw new RateLimitUnavailable()

@@ -53,8 +53,10 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
     scope.all('/api/*', async (request, reply) => {
       const rule = request.edge?.rule
       const target = rule && 'upstream' in rule ? upstreams[rule.upstream] : undefined
-      if (!target || matchRoute(request.url.split('?', 1)[0] ?? '') === undefined) throw new NotFound(`No route for ${request.method} ${request.url.split('?', 1)[0]}`)
-      return reply.from(target + request.url, {
+      const path = request.url.split('?', 1)[0] ?? ''
+      if (!target || matchRoute(path) === undefined) throw new NotFound(`No route for ${request.method} ${path}`)
+      // Only the path: reply-from then copies the query string byte for byte instead of decoding it.
+      return reply.from(target + path, {
         rewriteRequestHeaders: upstreamHeaders,
         onError: (r, { error }) => {
           const code = `${(error as { code?: string }).code ?? ''} ${((error as { cause?: { code?: string } }).cause)?.code ?? ''}`

@@ -52,3 +52,24 @@ export function matchRoute(path: string): RouteRule | undefined {
   }
   return undefined
 }
+
+// Percent-escapes of unreserved characters (letters, digits, - . _ ~): a client never needs them,
+// and an upstream router decodes them, so `/api/auth/%6Cogin` would be login there but not here.
+const escapedUnreserved = /%(?:4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2[DE]|5F|7E)/i
+const dotSegment = /(?:^|\/)\.{1,2}(?:\/|$)/
+
+/**
+ * The path the route table may judge, or undefined when the gateway and an upstream could
+ * read it differently: a bad escape, an escaped unreserved character, `//`, or a dot segment.
+ */
+export function canonicalPath(rawPath: string): string | undefined {
+  if (rawPath.includes('//') || escapedUnreserved.test(rawPath)) return undefined
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(rawPath)
+  } catch {
+    return undefined
+  }
+  if (dotSegment.test(decoded)) return undefined
+  return rawPath
+}

@@ -55,7 +55,8 @@ const identityPlugin: FastifyPluginAsync<IdentityPluginOptions> = async (app, op
   })
   app.addHook('onRequest', async (request) => {
     const mode = request.routeOptions.config.identity
-    if (mode === false) return
+    // Unknown routes answer 404 (DESIGN §12); there is nothing behind them to protect.
+    if (mode === false || request.is404) return
     const raw = request.headers[IDENTITY_HEADER]
     if ((typeof raw !== 'string' || raw.length === 0) && mode === 'optional') return
     if (typeof raw !== 'string' || raw.length === 0) throw new IdentityRequired()

@@ -15,9 +15,29 @@ export const redactPaths: string[] = [
 export const REDACTED = '[REDACTED]'
 
 // Query parameters that carry tokens (the web client sends `?token=` on WebSocket upgrades).
-const secretQuery = /([?&](?:token|access_token|refresh_token|api_key)=)[^&#]*/gi
+const secretParams = new Set(['token', 'access_token', 'refresh_token', 'api_key'])
 
-/** Removes token-bearing query parameters from a URL before it is logged. */
+function paramName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase()
+  } catch {
+    return raw.toLowerCase()
+  }
+}
+
+/**
+ * Removes token-bearing query parameters from a URL before it is logged. Names are compared
+ * decoded, as the server's query parser reads them (`%74oken` is `token`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(secretQuery, `$1${REDACTED}`)
+  const q = url.indexOf('?')
+  if (q < 0) return url
+  const hash = url.indexOf('#', q)
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash)
+  const redacted = query.split('&').map((pair) => {
+    const eq = pair.indexOf('=')
+    const name = eq < 0 ? pair : pair.slice(0, eq)
+    return secretParams.has(paramName(name)) ? `${name}=${REDACTED}` : pair
+  }).join('&')
+  return `${url.slice(0, q)}?${redacted}${hash < 0 ? '' : url.slice(hash)}`
 }

@@ -47,5 +47,8 @@ t.test('with Redis: revocations are published and recorded, failures counted the
   t.equal(await redis.hget('loginfail:acct:olga@example.com', 'count'), '6', 'failures are counted in Redis, shared by all auth replicas')
   const locked = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'olga@example.com', password: PASSWORD } })
   t.equal(locked.statusCode, 429)
+  t.ok(Number(await redis.hget('loginfail:acct:olga@example.com', 'until')) > Date.now(), 'the lock lives in Redis too')
+  const burst = await Promise.all(Array.from({ length: 10 }, () => app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'olga@example.com', password: 'wrong password!' } })))
+  t.same([...new Set(burst.map((r) => r.statusCode))], [429], 'a concurrent burst against a locked account is refused whole')
   t.ok((await app.inject({ url: '/ready' })).json().checks.redis === 'ok')
 })

@@ -10,7 +10,7 @@ t.test('repeated failures throttle the account with 429 and Retry-After, for kno
   const h = await authHarness(t)
   await h.register('mia@example.com')
   const attempt = (email: string, password = 'wrong password!', ip = '10.0.0.1') => h.login(email, password, ip)
-  for (let i = 0; i < 5; i++) t.equal((await attempt('mia@example.com')).statusCode, 401, `free failure ${i + 1}`)
+  for (let i = 0; i < 5; i++) t.equal((await attempt('mia@example.com')).statusCode, 401, `free attempt ${i + 1}`)
   for (let i = 0; i < 5; i++) t.equal((await attempt('ghost@example.com', 'wrong password!', '10.0.0.2')).statusCode, 401)
   t.equal((await attempt('mia@example.com', 'wrong password!', '10.0.0.3')).statusCode, 401, 'the 6th failure is still an answer, and locks')
   t.equal((await attempt('ghost@example.com', 'wrong password!', '10.0.0.4')).statusCode, 401)
@@ -26,6 +26,21 @@ t.test('repeated failures throttle the account with 429 and Retry-After, for kno
   await new Promise((r) => setTimeout(r, 1100))
   t.equal((await attempt('mia@example.com', PASSWORD, '10.0.0.7')).statusCode, 200, 'after the delay, the right password works')
   t.equal((await attempt('mia@example.com', 'wrong password!', '10.0.0.8')).statusCode, 401, 'and success reset the account counter')
+})
+
+t.test('concurrent guesses cannot all slip past the throttle', async (t) => {
+  const h = await authHarness(t)
+  await h.register('ned@example.com')
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => h.login('ned@example.com', `wrong password ${i}`, `10.7.0.${i}`)))
+  const counts = results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.statusCode]: (acc[r.statusCode] ?? 0) + 1 }), {})
+  t.ok((counts[401] ?? 0) <= 6, `at most the 5 free attempts and one locked slot were evaluated (${JSON.stringify(counts)})`)
+  t.equal((counts[401] ?? 0) + (counts[429] ?? 0), 40)
+})
+
+t.test('successful logins from one address do not use up its attempts', async (t) => {
+  const h = await authHarness(t)
+  await h.register('ola@example.com')
+  for (let i = 0; i < 25; i++) t.equal((await h.login('ola@example.com', undefined, '10.8.0.1')).statusCode, 200, `login ${i + 1}`)
 })
 
 t.test('one address failing across many accounts is throttled by IP', async (t) => {

@@ -5,7 +5,6 @@ export const InvalidEmail = defineError('AUTH_INVALID_EMAIL', 'Enter a valid ema
 export const WeakPassword = defineError('AUTH_WEAK_PASSWORD', '%s', 400)
 export const EmailTaken = defineError('AUTH_EMAIL_TAKEN', 'An account with this email already exists', 409)
 export const InvalidRefreshToken = defineError('AUTH_INVALID_REFRESH_TOKEN', 'Session expired, please log in again', 401)
-export const AccountDisabled = defineError('AUTH_ACCOUNT_DISABLED', 'This account is disabled', 403)
 export const LoginThrottled = defineError('AUTH_TOO_MANY_ATTEMPTS', 'Too many login attempts, retry later', 429)
 export const WrongPassword = defineError('AUTH_WRONG_PASSWORD', 'Current password is incorrect', 403)
 export const UserNotFound = defineError('AUTH_USER_NOT_FOUND', 'User not found', 404)

@@ -3,22 +3,23 @@ import { DuplicateKeyError, type Collection, type Doc, type Store } from '@clara
 import type { Log } from '@claraverse/logging'
 
 /**
- * Failed-login throttling with growing delays. Each key (an account, an IP) gets some free
- * failures inside a 15-minute window; after those, every failure locks the key for twice as
- * long as the previous one, up to 15 minutes. Unknown accounts are throttled exactly like
- * known ones, so a 429 says nothing about whether an account exists.
+ * Login throttling with growing delays. Each key (an account, an IP) gets some free attempts
+ * inside a 15-minute window; past those, an attempt is admitted only when the key is not
+ * locked, and each admitted one locks the key for twice as long as the last (up to 15 min).
+ * Admission is decided by atomic operations, so concurrent guesses cannot all slip through.
+ * Unknown accounts are throttled exactly like known ones: a 429 reveals nothing.
  */
 export interface ThrottlePolicy {
-  freeFailures: number
+  freeAttempts: number
   windowSeconds: number
   maxLockSeconds: number
 }
 
-export const ACCOUNT_POLICY: ThrottlePolicy = { freeFailures: 5, windowSeconds: 900, maxLockSeconds: 900 }
-export const IP_POLICY: ThrottlePolicy = { freeFailures: 20, windowSeconds: 900, maxLockSeconds: 900 }
+export const ACCOUNT_POLICY: ThrottlePolicy = { freeAttempts: 5, windowSeconds: 900, maxLockSeconds: 900 }
+export const IP_POLICY: ThrottlePolicy = { freeAttempts: 20, windowSeconds: 900, maxLockSeconds: 900 }
 
-export function lockSeconds(failures: number, policy: ThrottlePolicy): number {
-  const over = failures - policy.freeFailures
+export function lockSeconds(attempts: number, policy: ThrottlePolicy): number {
+  const over = attempts - policy.freeAttempts
   return over <= 0 ? 0 : Math.min(2 ** (over - 1), policy.maxLockSeconds)
 }
 
@@ -28,63 +29,73 @@ export interface ThrottleKey {
 }
 
 export interface CounterStore {
-  /** Milliseconds-epoch until which each key is locked (0 when free). */
-  lockedUntil(keys: string[]): Promise<number[]>
-  /** Adds one failure and returns the new count; the window restarts with each failure. */
+  /** Adds one attempt and returns the new count; the window restarts with each attempt. */
   increment(key: string, windowSeconds: number): Promise<number>
-  lock(key: string, untilMs: number, windowSeconds: number): Promise<void>
+  /** Atomically: if the key is not locked at `nowMs`, lock it until `untilMs` and return 0; else the current lock end. */
+  claim(key: string, nowMs: number, untilMs: number, windowSeconds: number): Promise<number>
+  /** Takes back one attempt (a success from a shared address is not a failure). */
+  decrement(key: string): Promise<void>
   reset(key: string): Promise<void>
 }
 
 export class LoginThrottle {
   constructor(private readonly counters: CounterStore, private readonly log: Log, private readonly now: () => number = Date.now) {}
 
-  /** Seconds the caller must wait before trying again; 0 when it may try now. */
-  async retryAfter(keys: ThrottleKey[]): Promise<number> {
+  /** 0 when the attempt may go ahead, else the seconds to wait. Every admitted attempt is counted. */
+  async admit(keys: ThrottleKey[]): Promise<number> {
     try {
-      const until = await this.counters.lockedUntil(keys.map((k) => k.key))
-      const wait = Math.max(0, ...until) - this.now()
-      return wait > 0 ? Math.ceil(wait / 1000) : 0
+      const waits = await Promise.all(keys.map(async ({ key, policy }) => {
+        const attempts = await this.counters.increment(key, policy.windowSeconds)
+        if (attempts <= policy.freeAttempts) return 0
+        const t = this.now()
+        const lockedUntil = await this.counters.claim(key, t, t + lockSeconds(attempts, policy) * 1000, policy.windowSeconds)
+        return lockedUntil > t ? Math.ceil((lockedUntil - t) / 1000) : 0
+      }))
+      return Math.max(0, ...waits)
     } catch (err) {
+      // Availability over lockout: the store being down must not stop every login.
       this.log.warn({ err: { message: (err as Error).message } }, 'login throttle unavailable; allowing the attempt')
       return 0
     }
   }
 
-  async fail(keys: ThrottleKey[]): Promise<void> {
-    await Promise.all(keys.map(async ({ key, policy }) => {
-      try {
-        const failures = await this.counters.increment(key, policy.windowSeconds)
-        const seconds = lockSeconds(failures, policy)
-        if (seconds > 0) await this.counters.lock(key, this.now() + seconds * 1000, policy.windowSeconds)
-      } catch (err) {
-        this.log.warn({ err: { message: (err as Error).message } }, 'could not record a failed login')
-      }
-    }))
-  }
-
-  async succeed(key: string): Promise<void> {
-    await this.counters.reset(key).catch(() => undefined)
+  /** After a success: the account starts afresh, and the address gets its attempt back. */
+  async succeed(account: string | undefined, ip?: string): Promise<void> {
+    await Promise.all([
+      account ? this.counters.reset(account) : undefined,
+      ip ? this.counters.decrement(ip) : undefined,
+    ]).catch(() => undefined)
   }
 }
 
-export class RedisCounters implements CounterStore {
-  constructor(private readonly redis: Redis) {}
-  private k = (key: string): string => `loginfail:${key}`
+// Redis: counters in a hash per key; the claim is a script, so check-and-lock is one step.
+const CLAIM = `
+local untilMs = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+if untilMs > tonumber(ARGV[1]) then return untilMs end
+redis.call('HSET', KEYS[1], 'until', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 0`
 
-  async lockedUntil(keys: string[]): Promise<number[]> {
-    if (keys.length === 0) return []
-    const values = await this.redis.pipeline(keys.map((key) => ['hget', this.k(key), 'until'])).exec()
-    return (values ?? []).map(([, v]) => Number(v) || 0)
+type ClaimRedis = Redis & { throttleClaim(key: string, now: number, until: number, ttl: number): Promise<number> }
+
+export class RedisCounters implements CounterStore {
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('throttleClaim', { numberOfKeys: 1, lua: CLAIM })
   }
+  private k = (key: string): string => `loginfail:${key}`
 
   async increment(key: string, windowSeconds: number): Promise<number> {
     const res = await this.redis.multi().hincrby(this.k(key), 'count', 1).expire(this.k(key), windowSeconds).exec()
     return Number(res?.[0]?.[1]) || 1
   }
 
-  async lock(key: string, untilMs: number, windowSeconds: number): Promise<void> {
-    await this.redis.multi().hset(this.k(key), 'until', String(untilMs)).expire(this.k(key), windowSeconds + Math.ceil((untilMs - Date.now()) / 1000)).exec()
+  async claim(key: string, nowMs: number, untilMs: number, windowSeconds: number): Promise<number> {
+    const ttl = windowSeconds + Math.ceil((untilMs - nowMs) / 1000)
+    return Number(await (this.redis as ClaimRedis).throttleClaim(this.k(key), nowMs, untilMs, ttl))
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.redis.hincrby(this.k(key), 'count', -1)
   }
 
   async reset(key: string): Promise<void> {
@@ -106,11 +117,6 @@ export class StoreCounters implements CounterStore {
     return new StoreCounters(await store.collection<CounterDoc>('login_failures', { expiresAtField: 'expires_at' }))
   }
 
-  async lockedUntil(keys: string[]): Promise<number[]> {
-    const docs = await this.col.find({ _id: { $in: keys } })
-    return keys.map((k) => docs.find((d) => d._id === k)?.until ?? 0)
-  }
-
   async increment(key: string, windowSeconds: number): Promise<number> {
     const expires = Date.now() + windowSeconds * 1000
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -126,8 +132,14 @@ export class StoreCounters implements CounterStore {
     return 1
   }
 
-  async lock(key: string, untilMs: number, windowSeconds: number): Promise<void> {
-    await this.col.updateOne({ _id: key }, { $set: { until: untilMs, expires_at: untilMs + windowSeconds * 1000 } })
+  async claim(key: string, nowMs: number, untilMs: number, windowSeconds: number): Promise<number> {
+    const won = await this.col.findOneAndUpdate({ _id: key, until: { $lte: nowMs } }, { $set: { until: untilMs, expires_at: untilMs + windowSeconds * 1000 } })
+    if (won) return 0
+    return (await this.col.findOne({ _id: key }))?.until ?? 0
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.col.updateOne({ _id: key }, { $inc: { count: -1 } })
   }
 
   async reset(key: string): Promise<void> {

@@ -12,6 +12,8 @@ export interface UserDoc extends Doc {
   created_at: number
   updated_at: number
   last_login_at: number | null
+  /** The latest user-wide revocation's not_before (epoch s); new tokens are issued no earlier. */
+  revoked_before?: number
 }
 
 interface ClaimDoc extends Doc {

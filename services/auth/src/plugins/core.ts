@@ -22,6 +22,8 @@ export interface AuthCore {
   audit: AuditLog
   revoker: Revoker
   bus: Bus
+  /** Revokes every token of a user and remembers when, so tokens issued next are not caught by it. */
+  revokeUser(userId: string): Promise<number>
 }
 
 declare module 'fastify' {
@@ -49,6 +51,11 @@ export const authCore = fp<CoreOptions>(async (app, { config, store, bus, redis 
     audit: await AuditLog.open(store, app.log),
     revoker: new Revoker(bus, redis, config.accessTokenTtl, app.log),
     bus,
+    async revokeUser(userId) {
+      const notBefore = await core.revoker.user(userId)
+      await core.users.update(userId, { revoked_before: notBefore })
+      return notBefore
+    },
   }
   app.decorate('auth', core)
 }, { name: 'auth-core' })

@@ -48,7 +48,7 @@ export const accountRoutes: FastifyPluginAsync = async (instance) => {
   app.post('/api/auth/logout-all', { schema: { body: NoBody, response: { 200: Type.Composite([Message, Type.Object({ revoked_sessions: Type.Integer() })]) } } }, async (request, reply) => {
     const { sub } = request.identity
     const revoked = await core.sessions.revokeAll(sub, 'logout_all')
-    await core.revoker.user(sub)
+    await core.revokeUser(sub)
     await core.audit.write('logout_all', { actor: sub, target: sub, ip: request.ip, details: { sessions: revoked } })
     clearRefreshCookie(request, reply)
     return { message: 'Logged out everywhere', revoked_sessions: revoked }
@@ -56,23 +56,21 @@ export const accountRoutes: FastifyPluginAsync = async (instance) => {
 
   app.post('/api/auth/password', { schema: { body: PasswordChange, response: { 200: Type.Composite([TokenPair, Message]) } } }, async (request, reply) => {
     const user = await currentUser(request.identity.sub)
-    const key = { key: `acct:${user.email}`, policy: ACCOUNT_POLICY }
-    const wait = await core.throttle.retryAfter([key])
+    const key = `acct:${user.email}`
+    const wait = await core.throttle.admit([{ key, policy: ACCOUNT_POLICY }])
     if (wait > 0) {
       reply.header('retry-after', String(wait))
       throw Object.assign(new LoginThrottled(), { extra: { retry_after: wait } })
     }
-    if (!(await core.passwords.verify(user.password_hash, request.body.current_password)).ok) {
-      await core.throttle.fail([key])
-      throw new WrongPassword()
-    }
+    if (!(await core.passwords.verify(user.password_hash, request.body.current_password)).ok) throw new WrongPassword()
+    await core.throttle.succeed(key)
     const problem = core.passwords.problem(request.body.new_password)
     if (problem) throw new WeakPassword(problem)
     const updated = await core.users.update(user._id, { password_hash: await core.passwords.hash(request.body.new_password) }) ?? user
     // Every existing session ends; this device continues on a fresh one.
     await core.sessions.revokeAll(user._id, 'password_changed')
-    const notBefore = await core.revoker.user(user._id)
+    const notBefore = await core.revokeUser(user._id)
     await core.audit.write('password.changed', { actor: user._id, target: user._id, ip: request.ip })
-    return { ...await startSession(core, request, reply, updated, notBefore), message: 'Password changed' }
+    return { ...await startSession(core, request, reply, { ...updated, revoked_before: notBefore }), message: 'Password changed' }
   })
 }

@@ -76,7 +76,7 @@ export const adminRoutes: FastifyPluginAsync = async (instance) => {
     }
     if ((role !== undefined && role !== user.role) || disabling) {
       await core.sessions.revokeAll(user._id, disabling ? 'disabled' : 'role_changed')
-      await core.revoker.user(user._id)
+      await core.revokeUser(user._id)
     }
     await core.audit.write('admin.user_updated', {
       actor: actor._id, target: user._id, ip: request.ip,
@@ -90,10 +90,19 @@ export const adminRoutes: FastifyPluginAsync = async (instance) => {
     const user = await target(request.params.id)
     if (superadmins().has(user._id)) throw new ProtectedUser('Superadmins cannot be deleted')
     if (user._id === actor._id) throw new ProtectedUser('You cannot delete your own account')
-    if (user.role === 'admin' && !user.disabled && (await core.users.countActiveAdmins()) <= 1) throw new LastAdmin()
+    if (user.role === 'admin' && !user.disabled) {
+      // No transactions: take the admin out of the count first (disable), then check that one
+      // remains, so two admins deleting each other at once cannot leave none.
+      if ((await core.users.countActiveAdmins()) <= 1) throw new LastAdmin()
+      await core.users.update(user._id, { disabled: true })
+      if ((await core.users.countActiveAdmins()) === 0) {
+        await core.users.update(user._id, { disabled: false })
+        throw new LastAdmin()
+      }
+    }
     if (!await core.users.remove(user._id)) throw new UserNotFound()
     await core.sessions.deleteAll(user._id)
-    await core.revoker.user(user._id)
+    await core.revokeUser(user._id)
     await core.bus.publish('auth.user.deleted', { user_id: user._id }).catch((err: unknown) => {
       request.log.error({ err }, 'auth.user.deleted not delivered; the app keeps this user\'s data until it is')
     })

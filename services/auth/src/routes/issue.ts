@@ -33,8 +33,9 @@ export function issuePair(
   core: AuthCore, request: FastifyRequest, reply: FastifyReply,
   user: UserDoc, session: { _id: string; expires_at: number }, jti: string, issuedAtLeast = 0,
 ): IssuedPair {
-  const access = core.tokens.access({ id: user._id, email: user.email, role: user.role }, session._id, issuedAtLeast)
-  const refresh = core.tokens.refresh(user._id, session._id, jti, session.expires_at, issuedAtLeast)
+  const floor = Math.max(issuedAtLeast, user.revoked_before ?? 0)
+  const access = core.tokens.access({ id: user._id, email: user.email, role: user.role }, session._id, floor)
+  const refresh = core.tokens.refresh(user._id, session._id, jti, session.expires_at, floor)
   setRefreshCookie(request, reply, refresh, session.expires_at)
   return { access_token: access, refresh_token: refresh, expires_in: core.tokens.accessTtl }
 }

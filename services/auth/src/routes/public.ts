@@ -4,7 +4,7 @@ import { AuthResult, Credentials, Message, RefreshBody, Status, TokenPair } from
 import { canonicalEmail } from '../domain/emails.js'
 import { ACCOUNT_POLICY, IP_POLICY, type ThrottleKey } from '../domain/throttle.js'
 import {
-  AccountDisabled, InvalidCredentials, InvalidEmail, InvalidRefreshToken, LoginThrottled, WeakPassword,
+  InvalidCredentials, InvalidEmail, InvalidRefreshToken, LoginThrottled, WeakPassword,
 } from '../domain/errors.js'
 import { publicUser } from '../domain/users.js'
 import { REFRESH_COOKIE, clearRefreshCookie, issuePair, startSession } from './issue.js'
@@ -38,23 +38,25 @@ export const publicRoutes: FastifyPluginAsync = async (instance) => {
 
   app.post('/api/auth/login', { config: open, schema: { body: Credentials, response: { 200: AuthResult } } }, async (request, reply) => {
     const email = canonicalEmail(request.body.email)
-    const keys: ThrottleKey[] = [{ key: `ip:${request.ip}`, policy: IP_POLICY }]
-    if (email) keys.push({ key: `acct:${email}`, policy: ACCOUNT_POLICY })
-    const wait = await core.throttle.retryAfter(keys)
+    const ipKey = `ip:${request.ip}`
+    const accountKey = email ? `acct:${email}` : undefined
+    const keys: ThrottleKey[] = [{ key: ipKey, policy: IP_POLICY }]
+    if (accountKey) keys.push({ key: accountKey, policy: ACCOUNT_POLICY })
+    const wait = await core.throttle.admit(keys)
     if (wait > 0) {
       reply.header('retry-after', String(wait))
       throw Object.assign(new LoginThrottled(), { extra: { retry_after: wait } })
     }
     const user = email ? await core.users.byEmail(email) : null
     const verdict = user ? await core.passwords.verify(user.password_hash, request.body.password) : undefined
-    if (!user || !verdict?.ok) {
+    // A disabled account answers like a wrong password: the right one must not be confirmed.
+    if (!user || !verdict?.ok || user.disabled) {
       if (!user) await core.passwords.verifyDummy(request.body.password) // same cost as a real verify
-      await core.throttle.fail(keys)
-      await core.audit.write('login.failed', { target: user?._id ?? null, ip: request.ip, details: { reason: user ? 'wrong_password' : 'unknown_email' } })
+      const reason = !user ? 'unknown_email' : !verdict?.ok ? 'wrong_password' : 'account_disabled'
+      await core.audit.write('login.failed', { target: user?._id ?? null, ip: request.ip, details: { reason } })
       throw new InvalidCredentials()
     }
-    if (user.disabled) throw new AccountDisabled()
-    if (email) await core.throttle.succeed(`acct:${email}`)
+    await core.throttle.succeed(accountKey, ipKey)
     const set: { last_login_at: number; password_hash?: string } = { last_login_at: Date.now() }
     if (verdict.rehash) set.password_hash = await core.passwords.hash(request.body.password)
     const updated = await core.users.update(user._id, set) ?? user
