@@ -1,1 +1,2 @@
 export * from './app.js'
+export { ipSubject } from './ratelimit/subject.js'

@@ -6,6 +6,7 @@ import type { AssertionSigner, Identity, ServiceName } from '@claraverse/identit
 import { RateLimited } from '@claraverse/errors'
 import { canonicalPath, matchRoute, type Access, type RouteRule } from '../routes/table.js'
 import { tierKey, type Tier } from '../ratelimit/tiers.js'
+import { ipSubject } from '../ratelimit/subject.js'
 import type { Hit, TierLimiter } from '../ratelimit/limiter.js'
 import type { RevocationCache } from './revocations.js'
 import type { SocketRegistry } from './sockets.js'
@@ -117,7 +118,7 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
     const who = identify(request, websocket)
     const identity = typeof who === 'object' ? who.identity : undefined
 
-    const ip = request.ip
+    const ip = ipSubject(request.ip)
     const hits: Hit[] = []
     const add = (tier: Tier, subject: string): void => { hits.push({ key: tierKey(tier, subject), limit: limits[tier] }) }
     if (path.startsWith('/api/') || rule === undefined) add('global', ip)

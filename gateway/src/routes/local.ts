@@ -5,7 +5,7 @@ import type { TierLimiter } from '../ratelimit/limiter.js'
 import { BadRateLimitKey } from '../errors.js'
 
 // `user_abc123` (the user tier) or `<tier>:<address>` for the IP tiers.
-const keyShape = /^(?:[A-Za-z0-9_-]{1,128}|(?:global|public|ws|image|auth):[0-9A-Fa-f.:]{1,64})$/
+const keyShape = /^(?:[A-Za-z0-9_-]{1,128}|(?:global|public|ws|image|auth):[0-9A-Fa-f.:]{1,64}(?:\/64)?)$/
 
 export const localRoutes: FastifyPluginAsync<{ limiter: TierLimiter; jwks: unknown }> = async (instance, { limiter, jwks }) => {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>()

@@ -1,0 +1,13 @@
+import ipaddr from 'ipaddr.js'
+
+/**
+ * The rate-limit subject for a client address. One IPv6 user usually holds a whole /64, so
+ * counting per /128 would give every client billions of keys: IPv6 is counted per /64, and an
+ * IPv4-mapped address as the IPv4 address it is.
+ */
+export function ipSubject(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip
+  const addr = ipaddr.process(ip)
+  if (addr.kind() === 'ipv4') return addr.toString()
+  return `${(addr as ipaddr.IPv6).toNormalizedString().split(':').slice(0, 4).join(':')}::/64`
+}
