@@ -12,6 +12,7 @@ import { chatRoutes, type ChatDoc } from './routes/chats.js'
 import { integrationRoutes, type IntegrationDoc } from './routes/integrations.js'
 import { publicRoutes } from './routes/public.js'
 import { analyticsRoutes } from './routes/analytics.js'
+import { imageProxyRoutes } from './image-proxy/index.js'
 import { AgentFields, WorkflowFields } from './schemas/records.js'
 import websocket from '@fastify/websocket'
 import { randomUUID } from 'node:crypto'
@@ -74,6 +75,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<S
   await app.register(requireIdentity, { verifier })
   await app.register(chatSocketRoute, { hub, provider })
   await app.register(publicRoutes)
+  await app.register(imageProxyRoutes, { allowHosts: config.imageProxyAllowHosts })
   await app.register(crudRoutes({ path: '/api/agents', plural: 'agents', noun: 'Agent', idPrefix: 'agent', fields: AgentFields, records: records.agents }))
   await app.register(crudRoutes({ path: '/api/workflows', plural: 'workflows', noun: 'Workflow', idPrefix: 'wf', fields: WorkflowFields, records: records.workflows }))
   await app.register(chatRoutes(records.chats, vault))

@@ -1,0 +1,8 @@
+export { imageProxyRoutes, ImageQuery, type ImageProxyOptions } from './route.js'
+export { isPublicAddress } from './address-policy.js'
+export { AllowList, checkTarget, parseImageUrl, MAX_URL_LENGTH } from './target.js'
+export { guardedLookup, createImageAgent } from './connector.js'
+export { fetchImage, type FetchSettings, type FetchedImage } from './fetch-image.js'
+export { IMAGE_TYPES, declaredImageType, sniffRaster, servedType, type ImageType } from './image-types.js'
+export { IMAGE_CSP, cacheControl } from './response-headers.js'
+export * from './errors.js'
