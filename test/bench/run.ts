@@ -1,5 +1,5 @@
 // `npm run bench [-- name ...]`: runs the named benchmarks (all when none is named).
-const all = ['auth', 'gateway', 'ws'] as const
+const all = ['auth', 'gateway', 'vault', 'ws'] as const
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [...all]
 for (const name of names) {
   if (!(all as readonly string[]).includes(name)) {
