@@ -82,6 +82,16 @@ t.test('the signer reuses an assertion for half its life, then signs a new one',
   t.not(signer.sign(alice, ['app']), first, 'renewed after half its lifetime')
 })
 
+t.test('a remembered assertion still expires', async (t) => {
+  const verifier = createAssertionVerifier({ audience: 'app', publicKeys: [gateway.publicKey] })
+  // Issued 59.5 s ago: half a second of life left.
+  const token = createAssertionSigner({ privateKey: gateway.privateKey, now: () => Date.now() - 59_500 }).sign(alice, ['app'])
+  t.equal((await verifier.verify(token)).sub, 'user_alice')
+  t.equal((await verifier.verify(token)).sub, 'user_alice', 'the second check comes from memory')
+  await new Promise((r) => setTimeout(r, 1100))
+  await t.rejects(verifier.verify(token), { code: 'IDENTITY_INVALID' }, 'past exp, memory does not help')
+})
+
 t.test('JWKS round trip', async (t) => {
   const doc = jwksDocument([gateway.publicKey])
   t.equal(doc.keys.length, 1)

@@ -1,4 +1,4 @@
-import type { Identity } from '@claraverse/identity'
+import { Lru, type Identity } from '@claraverse/identity'
 
 export interface VerifiedToken {
   identity: Identity
@@ -13,9 +13,11 @@ export interface VerifiedToken {
  * checked on every request, outside this cache. Bounded: the oldest entry goes first.
  */
 export class TokenCache {
-  private readonly entries = new Map<string, VerifiedToken>()
+  private readonly entries: Lru<string, VerifiedToken>
 
-  constructor(private readonly max = 20_000, private readonly now: () => number = Date.now) {}
+  constructor(max = 20_000, private readonly now: () => number = Date.now) {
+    this.entries = new Lru(max)
+  }
 
   get(token: string): VerifiedToken | undefined {
     const hit = this.entries.get(token)
@@ -28,10 +30,6 @@ export class TokenCache {
   }
 
   set(token: string, value: VerifiedToken): void {
-    if (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next().value
-      if (oldest !== undefined) this.entries.delete(oldest)
-    }
     this.entries.set(token, value)
   }
 }

@@ -3,6 +3,7 @@ import { createDecoder, createVerifier } from 'fast-jwt'
 import { IDENTITY_ISSUER, IDENTITY_TYP, type VerifiedIdentity } from './claims.js'
 import { fetchJwks, keyId } from './jwks.js'
 import { IdentityInvalid } from './errors.js'
+import { Lru } from './lru.js'
 
 export interface AssertionVerifier {
   /** Resolves with the identity, or rejects with IDENTITY_INVALID (401). */
@@ -15,6 +16,8 @@ export interface VerifierOptions {
   publicKeys: readonly KeyObject[]
   /** When set, keys come from here, and an unknown `kid` triggers one refresh (at most every 30 s). */
   jwksUrl?: string | undefined
+  /** Verified assertions remembered (by text, until they expire); 0 disables. */
+  cacheSize?: number
   now?: () => number
 }
 
@@ -42,8 +45,6 @@ export function createAssertionVerifier(opts: VerifierOptions): AssertionVerifie
       allowedIss: IDENTITY_ISSUER,
       allowedAud: opts.audience,
       requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti', 'sid', 'role'],
-      cache: 2048, // Ed25519 verify is ~50 µs; an assertion is reused for up to 30 s
-      cacheTTL: 60_000,
     }) as VerifyFn]))
   }
   install(opts.publicKeys)
@@ -54,8 +55,14 @@ export function createAssertionVerifier(opts: VerifierOptions): AssertionVerifie
     install(await fetchJwks(opts.jwksUrl, 1, 0))
   }
 
+  // Verified assertions by their exact text until `exp`: the gateway reuses one per session and
+  // audience for up to 30 s, and a full check (decode, Ed25519 verify ~50 µs, claims) on every
+  // request cost a service more than its own work. Only successes are kept.
+  const verified = new Lru<string, VerifiedIdentity>(opts.cacheSize ?? 4096)
   return {
     async verify(token) {
+      const hit = verified.get(token)
+      if (hit !== undefined && hit.exp * 1000 > now()) return hit
       let kid: unknown
       try {
         kid = (decodeHeader(token) as { header: Record<string, unknown> }).header['kid']
@@ -76,6 +83,7 @@ export function createAssertionVerifier(opts: VerifierOptions): AssertionVerifie
         throw new IdentityInvalid()
       }
       if (!isIdentity(payload)) throw new IdentityInvalid()
+      verified.set(token, payload)
       return payload
     },
   }

@@ -7,6 +7,7 @@ import { parse as parseJson } from 'secure-json-parse'
 import { requestId } from './request-id.js'
 import { runChecks, type ReadinessCheck } from './readiness.js'
 import { validatorCompiler } from './validation.js'
+import { lazyChildLogger } from './lazy-logger.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,6 +45,7 @@ export function createService(opts: ServiceOptions): Service {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
+    childLoggerFactory: lazyChildLogger,
     genReqId: requestId,
     logController: new LogController({
       requestIdLogLabel: 'request_id',

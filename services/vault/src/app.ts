@@ -4,7 +4,6 @@ import { requireIdentity, verifierFromTrust, type AssertionVerifier } from '@cla
 import { createService, type Service } from '@claraverse/service-kit'
 import { BODY_LIMIT } from './domain/limits.js'
 import { vaultCore } from './plugins/vault.js'
-import { rememberVerified } from './plugins/assertions.js'
 import { cryptoRoutes } from './routes/crypto.js'
 import { keyRoutes } from './routes/keys.js'
 
@@ -22,7 +21,7 @@ export async function buildApp(config: VaultConfig, deps: VaultDeps = {}): Promi
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
   })
-  await app.register(requireIdentity, { verifier: rememberVerified(verifier) })
+  await app.register(requireIdentity, { verifier })
   await app.register(vaultCore, { config })
   await app.register(cryptoRoutes)
   await app.register(keyRoutes)

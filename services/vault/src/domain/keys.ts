@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto'
-import { Lru } from './lru.js'
+import { Lru } from '@claraverse/identity'
 import { MAX_USER_ID_BYTES } from './limits.js'
 import { UnsupportedUserId } from './errors.js'
 
