@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { ListOf } from '@claraverse/service-kit'
 
 export const Session = Type.Object({
   id: Type.String(),
@@ -10,12 +11,7 @@ export const Session = Type.Object({
   current: Type.Boolean(),
 })
 
-export const SessionList = Type.Object({
-  sessions: Type.Array(Session),
-  total_count: Type.Integer(),
-  page: Type.Integer(),
-  page_size: Type.Integer(),
-})
+export const SessionList = ListOf('sessions', Session)
 
 export const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 

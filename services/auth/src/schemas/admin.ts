@@ -1,10 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { ListOf, Pagination } from '@claraverse/service-kit'
 import { User } from './auth.js'
 
-export const Pagination = {
-  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-}
 
 export const UserQuery = Type.Object({ ...Pagination, search: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false })
 export type UserQueryType = Static<typeof UserQuery>
@@ -15,12 +12,7 @@ export const AdminUser = Type.Composite([User, Type.Object({
   updated_at: Type.String(),
 })])
 
-export const AdminUserList = Type.Object({
-  users: Type.Array(AdminUser),
-  total_count: Type.Integer(),
-  page: Type.Integer(),
-  page_size: Type.Integer(),
-})
+export const AdminUserList = ListOf('users', AdminUser)
 
 export const UserParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 
@@ -46,12 +38,7 @@ export const AuditEvent = Type.Object({
   details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
 })
 
-export const AuditList = Type.Object({
-  events: Type.Array(AuditEvent),
-  total_count: Type.Integer(),
-  page: Type.Integer(),
-  page_size: Type.Integer(),
-})
+export const AuditList = ListOf('events', AuditEvent)
 
 export const AdminMe = Type.Object({
   is_admin: Type.Boolean(),
