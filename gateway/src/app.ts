@@ -86,6 +86,8 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
   redis?.on('ready', () => { void reload() })
   const rescan = redis ? setInterval(() => { void reload() }, REVOCATION_RESCAN_MS).unref() : undefined
   const pruner = setInterval(() => revocations.prune(), 60_000).unref()
+  // Before the server stops accepting: the proxy would otherwise close sockets without a code.
+  app.addHook('preClose', async () => { sockets.closeAll() })
   app.addHook('onClose', async () => {
     clearInterval(pruner)
     clearInterval(rescan)

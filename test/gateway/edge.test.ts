@@ -145,3 +145,15 @@ t.test('revocation: refused at once, live sockets closed with 4401, other sessio
   t.equal(code2, 4401, 'a user-wide revocation closes every socket of the user')
   t.equal(h.gateway.sockets.size, 0)
 })
+
+t.test('closing the gateway closes proxied sockets with 1001', async (t) => {
+  const h = await gatewayHarness(t)
+  const ws = new WebSocket(`${h.url.replace('http', 'ws')}/ws/chat?token=${h.token()}`)
+  await once(ws, 'open')
+  ws.send('x')
+  await once(ws, 'message')
+  const closed = once(ws, 'close')
+  await h.gateway.close()
+  const [code] = await closed as [number]
+  t.equal(code, 1001)
+})

@@ -58,6 +58,12 @@ export class SocketRegistry {
     return closed
   }
 
+  /** On shutdown: 1001 tells clients to reconnect (to another replica). */
+  closeAll(code = 1001, reason = 'Gateway shutting down'): void {
+    for (const ws of this.open.keys()) ws.close(code, reason)
+    this.open.clear()
+  }
+
   get size(): number {
     return this.open.size
   }
