@@ -99,3 +99,26 @@ t.test('admin analytics combine auth\'s figures and the app\'s', async (t) => {
   const notAdmin = await h.app.inject({ url: '/api/admin/analytics', headers: h.as(alice, ['app', 'auth']) })
   t.equal(notAdmin.statusCode, 403, 'auth decides who is an admin')
 })
+
+t.test('after a key rotation, reading a chat stores it again under the new key', async (t) => {
+  const { deriveUserKey, encryptWithNonce } = await import('@claraverse/vault')
+  const { randomBytes } = await import('node:crypto')
+  const k1 = 'aa'.repeat(32)
+  const h = await appHarness(t, { ENCRYPTION_MASTER_KEY: 'bb'.repeat(32), ENCRYPTION_KEY_VERSION: '2', ENCRYPTION_MASTER_KEYS_PREVIOUS: `1:${k1}` })
+  await h.app.inject({ method: 'PUT', url: '/api/chats/old', headers: h.as(alice), payload: { title: 'x', messages: [] } })
+  // What the store held before the rotation: both blobs under key version 1.
+  const key = deriveUserKey(Buffer.from(k1, 'hex'), 'user_alice')
+  const seal = (text: string, context: string) => encryptWithNonce(key, 1, 'user_alice', context, Buffer.from(text), randomBytes(12))
+  const col = await h.store.collection<{ _id: string; body: string; title: string }>('chats')
+  await col.updateOne({ _id: 'user_alice:old' }, { $set: {
+    body: seal(JSON.stringify({ title: 'Before rotation', messages: [{ role: 'user', content: 'hi' }] }), 'chat:old'),
+    title: seal('Before rotation', 'chat:old:title'),
+  } })
+  const list = (await h.app.inject({ url: '/api/chats', headers: h.as(alice) })).json()
+  t.equal(list.chats[0].title, 'Before rotation')
+  const one = (await h.app.inject({ url: '/api/chats/old', headers: h.as(alice) })).json()
+  t.same(one.messages, [{ role: 'user', content: 'hi' }])
+  const doc = await col.findOne({ _id: 'user_alice:old' })
+  t.match(doc?.title, /^cv1\.2\./, 'the title was rewrapped under version 2')
+  t.match(doc?.body, /^cv1\.2\./, 'and the body')
+})

@@ -29,10 +29,11 @@ export class VaultClient {
     return res.items.map((i) => i.ciphertext)
   }
 
-  async decrypt(assertion: string, items: OpenItem[]): Promise<string[]> {
+  /** Plaintexts, and for blobs under an old key (or legacy) the same data under the current key. */
+  async decrypt(assertion: string, items: OpenItem[]): Promise<Array<{ plaintext: string; rewrapped?: string }>> {
     if (items.length === 0) return []
-    const res = await this.call<{ items: Array<{ plaintext: string }> }>('/v1/decrypt', assertion, { items })
-    return res.items.map((i) => i.plaintext)
+    const res = await this.call<{ items: Array<{ plaintext: string; rewrapped?: string }> }>('/v1/decrypt', assertion, { items })
+    return res.items
   }
 
   close(): Promise<void> {

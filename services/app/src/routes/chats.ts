@@ -42,8 +42,13 @@ export function chatRoutes(chats: Owned<ChatDoc>, vault: VaultClient): FastifyPl
       const { page, page_size } = request.query
       const { items, total } = await chats.list(request.identity.sub, page, page_size)
       const titles = await vault.decrypt(request.identityAssertion, items.map((c) => ({ ciphertext: c.title, context: titleContext(c.chat_id) })))
+      // After a key rotation, what was read under an old key is stored again under the new one.
+      await Promise.all(items.map((c, i) => {
+        const rewrapped = titles[i]?.rewrapped
+        return rewrapped ? chats.col.updateOne({ _id: c._id, title: c.title }, { $set: { title: rewrapped } }) : undefined
+      }))
       return {
-        chats: items.map((c, i) => ({ id: c.chat_id, title: titles[i] ?? '', message_count: c.message_count, created_at: iso(c.created_at), updated_at: iso(c.updated_at) })),
+        chats: items.map((c, i) => ({ id: c.chat_id, title: titles[i]?.plaintext ?? '', message_count: c.message_count, created_at: iso(c.created_at), updated_at: iso(c.updated_at) })),
         total_count: total, page, page_size,
       }
     })
@@ -52,7 +57,8 @@ export function chatRoutes(chats: Owned<ChatDoc>, vault: VaultClient): FastifyPl
       const c = await chats.get(request.identity.sub, key(request.identity.sub, request.params.id))
       if (!c) throw new NotFoundHere('Chat')
       const [body] = await vault.decrypt(request.identityAssertion, [{ ciphertext: c.body, context: bodyContext(c.chat_id) }])
-      const chat = JSON.parse(body ?? '{}') as { title: string; messages: Array<{ role: string; content: string }> }
+      if (body?.rewrapped) await chats.col.updateOne({ _id: c._id, body: c.body }, { $set: { body: body.rewrapped } })
+      const chat = JSON.parse(body?.plaintext ?? '{}') as { title: string; messages: Array<{ role: string; content: string }> }
       return { id: c.chat_id, title: chat.title, messages: chat.messages, message_count: c.message_count, created_at: iso(c.created_at), updated_at: iso(c.updated_at) }
     })
 
