@@ -19,3 +19,11 @@ export function tierKey(tier: Tier, subject: string): string {
 }
 
 export const WINDOW_MS = 60_000
+
+// `user_abc123` (the user tier) or `<tier>:<address>` for the IP tiers (IPv6 per /64).
+const clearable = /^(?:[A-Za-z0-9_-]{1,128}|(?:global|public|ws|image|auth):[0-9A-Fa-f.:]{1,64}(?:\/64)?)$/
+
+/** The Redis key an operator may clear for `key` (as given after `ratelimit:`), or undefined. */
+export function clearableKey(key: string): string | undefined {
+  return clearable.test(key) ? `ratelimit:${key}` : undefined
+}

@@ -3,9 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { TierLimiter } from '../ratelimit/limiter.js'
 import { BadRateLimitKey } from '../errors.js'
+import { clearableKey } from '../ratelimit/tiers.js'
 
-// `user_abc123` (the user tier) or `<tier>:<address>` for the IP tiers.
-const keyShape = /^(?:[A-Za-z0-9_-]{1,128}|(?:global|public|ws|image|auth):[0-9A-Fa-f.:]{1,64}(?:\/64)?)$/
 
 export const localRoutes: FastifyPluginAsync<{ limiter: TierLimiter; jwks: unknown }> = async (instance, { limiter, jwks }) => {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>()
@@ -18,8 +17,8 @@ export const localRoutes: FastifyPluginAsync<{ limiter: TierLimiter; jwks: unkno
     config: { edge: { access: 'admin', audience: [] } },
     schema: { params: Type.Object({ key: Type.String({ maxLength: 200 }) }) },
   }, async (request) => {
-    if (!keyShape.test(request.params.key)) throw new BadRateLimitKey()
-    const key = `ratelimit:${request.params.key}`
+    const key = clearableKey(request.params.key)
+    if (key === undefined) throw new BadRateLimitKey()
     const cleared = await limiter.clear(key)
     request.log.info({ key, by: request.edge?.identity?.sub }, 'rate limit cleared')
     return { message: cleared > 0 ? 'Rate limit cleared' : 'No active rate limit for this key', key, cleared }
