@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is untyped; the assertions below check its shape */
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
