@@ -1,5 +1,5 @@
 import { Pool } from 'undici'
-import { IDENTITY_HEADER } from '@claraverse/identity'
+import { callerHeaders, type Caller } from './caller.js'
 import { AdminOnly, AuthUnavailable } from '../domain/errors.js'
 
 export interface AuthStats {
@@ -18,10 +18,10 @@ export class AuthClient {
     this.pool = new Pool(baseUrl, { connections: 8, connect: { timeout: 2_000 }, headersTimeout: 5_000, bodyTimeout: 5_000 })
   }
 
-  async stats(assertion: string): Promise<AuthStats> {
+  async stats(caller: Caller): Promise<AuthStats> {
     let res
     try {
-      res = await this.pool.request({ path: '/internal/stats', method: 'GET', headers: { [IDENTITY_HEADER]: assertion } })
+      res = await this.pool.request({ path: '/internal/stats', method: 'GET', headers: callerHeaders(caller) })
     } catch (err) {
       throw new AuthUnavailable({ cause: err })
     }

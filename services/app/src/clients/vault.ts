@@ -1,5 +1,5 @@
 import { Pool } from 'undici'
-import { IDENTITY_HEADER } from '@claraverse/identity'
+import { callerHeaders, type Caller } from './caller.js'
 import { VaultFailed, VaultUnavailable } from '../domain/errors.js'
 
 export interface SealItem {
@@ -23,16 +23,16 @@ export class VaultClient {
     this.pool = new Pool(baseUrl, { connections: 32, keepAliveTimeout: 30_000, connect: { timeout: 2_000 }, headersTimeout: 10_000, bodyTimeout: 10_000 })
   }
 
-  async encrypt(assertion: string, items: SealItem[]): Promise<string[]> {
+  async encrypt(caller: Caller, items: SealItem[]): Promise<string[]> {
     if (items.length === 0) return []
-    const res = await this.call<{ items: Array<{ ciphertext: string }> }>('/v1/encrypt', assertion, { items })
+    const res = await this.call<{ items: Array<{ ciphertext: string }> }>('/v1/encrypt', caller, { items })
     return res.items.map((i) => i.ciphertext)
   }
 
   /** Plaintexts, and for blobs under an old key (or legacy) the same data under the current key. */
-  async decrypt(assertion: string, items: OpenItem[]): Promise<Array<{ plaintext: string; rewrapped?: string }>> {
+  async decrypt(caller: Caller, items: OpenItem[]): Promise<Array<{ plaintext: string; rewrapped?: string }>> {
     if (items.length === 0) return []
-    const res = await this.call<{ items: Array<{ plaintext: string; rewrapped?: string }> }>('/v1/decrypt', assertion, { items })
+    const res = await this.call<{ items: Array<{ plaintext: string; rewrapped?: string }> }>('/v1/decrypt', caller, { items })
     return res.items
   }
 
@@ -40,12 +40,12 @@ export class VaultClient {
     return this.pool.close()
   }
 
-  private async call<T>(path: string, assertion: string, body: unknown): Promise<T> {
+  private async call<T>(path: string, caller: Caller, body: unknown): Promise<T> {
     let res
     try {
       res = await this.pool.request({
         path, method: 'POST', body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: assertion },
+        headers: { 'content-type': 'application/json', ...callerHeaders(caller) },
       })
     } catch (err) {
       throw new VaultUnavailable({ cause: err })

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { AuthClient } from '../clients/auth.js'
+import { callerOf } from '../clients/caller.js'
 import type { Owned, OwnedDoc } from '../domain/owned.js'
 import type { ChatDoc } from './chats.js'
 
@@ -33,7 +34,7 @@ export function analyticsRoutes(s: AnalyticsSources): FastifyPluginAsync {
   return async (instance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>()
     app.get('/api/admin/analytics', { schema: { response: { 200: Analytics } } }, async (request) => {
-      const auth = await s.auth.stats(request.identityAssertion)
+      const auth = await s.auth.stats(callerOf(request))
       const [total_chats, total_messages, total_agents, total_workflows, total_integrations] = await Promise.all([
         s.chats.countAll(), totalMessages(s.chats), s.agents.countAll(), s.workflows.countAll(), s.integrations.countAll(),
       ])

@@ -5,6 +5,7 @@ import { DuplicateKeyError } from '@claraverse/store'
 import { Deleted, IdParams, ListOf, PageQuery, iso } from '../schemas/common.js'
 import type { Owned, OwnedDoc } from '../domain/owned.js'
 import type { VaultClient } from '../clients/vault.js'
+import { callerOf } from '../clients/caller.js'
 import { NotFoundHere } from '../domain/errors.js'
 
 export interface ChatDoc extends OwnedDoc {
@@ -41,7 +42,7 @@ export function chatRoutes(chats: Owned<ChatDoc>, vault: VaultClient): FastifyPl
     app.get('/api/chats', { schema: { querystring: PageQuery, response: { 200: ListOf('chats', Summary) } } }, async (request) => {
       const { page, page_size } = request.query
       const { items, total } = await chats.list(request.identity.sub, page, page_size)
-      const titles = await vault.decrypt(request.identityAssertion, items.map((c) => ({ ciphertext: c.title, context: titleContext(c.chat_id) })))
+      const titles = await vault.decrypt(callerOf(request), items.map((c) => ({ ciphertext: c.title, context: titleContext(c.chat_id) })))
       // After a key rotation, what was read under an old key is stored again under the new one.
       await Promise.all(items.map((c, i) => {
         const rewrapped = titles[i]?.rewrapped
@@ -56,7 +57,7 @@ export function chatRoutes(chats: Owned<ChatDoc>, vault: VaultClient): FastifyPl
     app.get('/api/chats/:id', { schema: { params: IdParams, response: { 200: Full } } }, async (request) => {
       const c = await chats.get(request.identity.sub, key(request.identity.sub, request.params.id))
       if (!c) throw new NotFoundHere('Chat')
-      const [body] = await vault.decrypt(request.identityAssertion, [{ ciphertext: c.body, context: bodyContext(c.chat_id) }])
+      const [body] = await vault.decrypt(callerOf(request), [{ ciphertext: c.body, context: bodyContext(c.chat_id) }])
       if (body?.rewrapped) await chats.col.updateOne({ _id: c._id, body: c.body }, { $set: { body: body.rewrapped } })
       const chat = JSON.parse(body?.plaintext ?? '{}') as { title: string; messages: Array<{ role: string; content: string }> }
       return { id: c.chat_id, title: chat.title, messages: chat.messages, message_count: c.message_count, created_at: iso(c.created_at), updated_at: iso(c.updated_at) }
@@ -65,7 +66,7 @@ export function chatRoutes(chats: Owned<ChatDoc>, vault: VaultClient): FastifyPl
     app.put('/api/chats/:id', { schema: { params: IdParams, body: ChatBody, response: { 200: Summary } } }, async (request) => {
       const { sub } = request.identity
       const chatId = request.params.id
-      const [body, title] = await vault.encrypt(request.identityAssertion, [
+      const [body, title] = await vault.encrypt(callerOf(request), [
         { plaintext: JSON.stringify(request.body), context: bodyContext(chatId) },
         { plaintext: request.body.title, context: titleContext(chatId) },
       ])

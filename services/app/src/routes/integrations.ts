@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import { Deleted, IdParams, ListOf, PageQuery, iso } from '../schemas/common.js'
 import { newId, type Owned, type OwnedDoc } from '../domain/owned.js'
 import type { VaultClient } from '../clients/vault.js'
+import { callerOf } from '../clients/caller.js'
 import { NotFoundHere } from '../domain/errors.js'
 
 export interface IntegrationDoc extends OwnedDoc {
@@ -47,7 +48,7 @@ export function integrationRoutes(records: Owned<IntegrationDoc>, vault: VaultCl
     })
     app.post('/api/integrations', { schema: { body: Create, response: { 201: View } } }, async (request, reply) => {
       const id = newId('int')
-      const [sealed] = await vault.encrypt(request.identityAssertion, [{ plaintext: JSON.stringify(request.body.credentials), context: context(id) }])
+      const [sealed] = await vault.encrypt(callerOf(request), [{ plaintext: JSON.stringify(request.body.credentials), context: context(id) }])
       const now = Date.now()
       const doc: IntegrationDoc = {
         _id: id, user_id: request.identity.sub, provider: request.body.provider, name: request.body.name,
@@ -67,7 +68,7 @@ export function integrationRoutes(records: Owned<IntegrationDoc>, vault: VaultCl
       const set: Partial<IntegrationDoc> = {}
       if (request.body.name !== undefined) set.name = request.body.name
       if (request.body.credentials !== undefined) {
-        const [sealed] = await vault.encrypt(request.identityAssertion, [{ plaintext: JSON.stringify(request.body.credentials), context: context(request.params.id) }])
+        const [sealed] = await vault.encrypt(callerOf(request), [{ plaintext: JSON.stringify(request.body.credentials), context: context(request.params.id) }])
         set.credentials = sealed ?? ''
         set.masks = masksOf(request.body.credentials)
       }
