@@ -80,7 +80,7 @@ t.test('.env.example lists every variable, and a filled one passes the productio
   loadVaultConfig(env)
   loadAppConfig(env)
   // Set per container by compose itself, not by the operator.
-  const byCompose = new Set(['ENVIRONMENT', 'HOST', 'PORT', 'DATA_DIR', 'MONGODB_URI', 'REDIS_URL', 'AUTH_URL', 'APP_URL', 'VAULT_URL', 'IDENTITY_JWKS_URL'])
+  const byCompose = new Set(['ENVIRONMENT', 'HOST', 'PORT', 'METRICS_PORT', 'DATA_DIR', 'MONGODB_URI', 'REDIS_URL', 'AUTH_URL', 'APP_URL', 'VAULT_URL', 'IDENTITY_JWKS_URL'])
   for (const name of seen) if (!byCompose.has(name)) t.ok(name in example, `.env.example has ${name}`)
   const secrets = spawnSync(process.execPath, ['packages/cli/dist/bin.js', 'secrets'], { encoding: 'utf8' }).stdout
   const dir = mkdtempSync(join(tmpdir(), 'cv-env-'))

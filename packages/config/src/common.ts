@@ -14,6 +14,8 @@ export interface CommonConfig {
   port: number
   logLevel: string
   dataDir: string
+  /** Prometheus metrics port; unset means no metrics listener. */
+  metricsPort: number | undefined
   /** Things worth a log line at start-up that do not stop it. */
   warnings: string[]
 }
@@ -32,6 +34,7 @@ export function readCommon(r: EnvReader, service: string, defaultPort: number): 
     port: r.port('PORT', defaultPort),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     dataDir: resolve(r.string('DATA_DIR', 'data')),
+    metricsPort: r.raw('METRICS_PORT') === undefined ? undefined : r.port('METRICS_PORT', 0),
     warnings: r.warnings,
   }
 }

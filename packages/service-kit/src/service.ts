@@ -8,6 +8,7 @@ import { requestId } from './request-id.js'
 import { runChecks, type ReadinessCheck } from './readiness.js'
 import { validatorCompiler } from './validation.js'
 import { lazyChildLogger } from './lazy-logger.js'
+import { ServiceMetrics } from './metrics.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +28,13 @@ export interface ServiceOptions {
   trustProxy?: string | string[] | number
   /** Dependencies that `/ready` checks; `/health` only says the process answers. */
   readiness?: ReadinessCheck[]
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Prometheus metrics of this service; served by `runServer` when METRICS_PORT is set. */
+    metrics: ServiceMetrics
+  }
 }
 
 // A hop count trusts that many proxies in front of us, counted from our side.
@@ -85,6 +93,9 @@ export function createService(opts: ServiceOptions): Service {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  const metrics = new ServiceMetrics(opts.name)
+  metrics.instrument(app)
+  app.decorate('metrics', metrics)
 
   app.setErrorHandler((err, request, reply) => {
     const { statusCode, body } = toErrorReply(err, request.id)
