@@ -15,6 +15,7 @@ import { edgePipeline } from './edge/pipeline.js'
 import { securityHeaders } from './edge/security-headers.js'
 import { proxyRoutes } from './routes/proxy.js'
 import { localRoutes } from './routes/local.js'
+import { registerGatewayMetrics } from './metrics.js'
 
 const REVOCATION_RESCAN_MS = 5_000
 
@@ -64,6 +65,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
   app.decorate('limiter', limiter)
   app.decorate('sockets', sockets)
   app.decorate('revocations', revocations)
+  registerGatewayMetrics(app.metrics.registry, { limiter, sockets, revocations })
 
   const onRevoked = (event: Parameters<RevocationCache['add']>[0]): void => {
     revocations.add(event)

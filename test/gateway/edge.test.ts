@@ -144,6 +144,9 @@ t.test('revocation: refused at once, live sockets closed with 4401, other sessio
   const [code2] = await once(ws2, 'close') as [number]
   t.equal(code2, 4401, 'a user-wide revocation closes every socket of the user')
   t.equal(h.gateway.sockets.size, 0)
+  const metrics = await h.gateway.metrics.registry.metrics()
+  t.match(metrics, /gateway_websockets_open\{service="gateway"\} 0/)
+  t.match(metrics, /gateway_revocations_known\{service="gateway"\} 2/)
 })
 
 t.test('closing the gateway closes proxied sockets with 1001', async (t) => {

@@ -15,6 +15,7 @@ import { analyticsRoutes } from './routes/analytics.js'
 import { imageProxyRoutes } from './image-proxy/index.js'
 import { AgentFields, WorkflowFields } from './schemas/records.js'
 import websocket from '@fastify/websocket'
+import { Gauge } from 'prom-client'
 import { randomUUID } from 'node:crypto'
 import { ChatHub, chatSocketRoute, echoProvider, openAiProvider, MAX_FRAME_BYTES, WS_SUBPROTOCOL_APP } from './chat/index.js'
 
@@ -58,6 +59,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<S
   })
 
   const hub = new ChatHub(bus, randomUUID(), logger)
+  new Gauge({ name: 'app_websockets_open', help: 'Chat WebSockets open on this replica', registers: [app.metrics.registry], collect() { this.set(hub.size) } })
   const provider = config.llm.baseUrl
     ? openAiProvider({ baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, model: config.llm.model })
     : echoProvider

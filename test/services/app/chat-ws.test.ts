@@ -58,6 +58,7 @@ t.test('the /ws/chat protocol with the echo provider', async (t) => {
   }
   ws.send(JSON.stringify({ type: 'ping' }))
   t.same(await next(), { type: 'pong' }, 'the socket survives bad frames')
+  t.match(await h.app.metrics.registry.metrics(), /app_websockets_open\{service="app"\} 1/)
   ws.close()
 })
 

@@ -57,6 +57,9 @@ t.test('reuse outside the grace window revokes the whole family and is audited',
   t.match(h.events[0]?.event, { sid, not_before: Number })
   const audit = await h.store.collection('audit')
   t.equal(await audit.count({ type: 'refresh_token.reuse_detected' }), 1)
+  const metrics = await h.app.metrics.registry.metrics()
+  t.match(metrics, /auth_refresh_reuse_detected_total\{service="auth"\} 1/, 'counted for operators')
+  t.match(metrics, /auth_revocations_total\{scope="session",service="auth"\} 1/)
   t.equal((await h.login('gus@example.com')).statusCode, 200, 'a new login still works')
 })
 

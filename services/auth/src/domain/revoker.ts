@@ -13,6 +13,8 @@ export class Revoker {
     private readonly redis: Redis | undefined,
     private readonly accessTtl: number,
     private readonly log: Log,
+    /** Told of every revocation (metrics). */
+    private readonly counted: (scope: 'user' | 'session') => void = () => {},
   ) {}
 
   user(userId: string): Promise<number> {
@@ -26,6 +28,7 @@ export class Revoker {
 
   private async send(subject: { user_id: string } | { sid: string }): Promise<number> {
     const event: RevokedEvent = { ...subject, not_before: Math.ceil(Date.now() / 1000) }
+    this.counted('sid' in subject ? 'session' : 'user')
     const results = await Promise.allSettled([
       this.bus.publish('auth.revoked', event),
       this.redis ? recordRevocation(this.redis, event, this.accessTtl + 60) : Promise.resolve(),

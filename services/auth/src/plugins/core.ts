@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { Counter } from 'prom-client'
 import type { Redis } from 'ioredis'
 import type { AuthConfig } from '@claraverse/config'
 import type { Bus } from '@claraverse/bus'
@@ -22,6 +23,8 @@ export interface AuthCore {
   audit: AuditLog
   revoker: Revoker
   bus: Bus
+  /** Refresh-token reuse detections (each revoked a session family). */
+  reuseDetected: Counter
   /** Revokes every token of a user and remembers when, so tokens issued next are not caught by it. */
   revokeUser(userId: string): Promise<number>
 }
@@ -41,6 +44,9 @@ export interface CoreOptions {
 
 export const authCore = fp<CoreOptions>(async (app, { config, store, bus, redis }) => {
   const counters = redis ? new RedisCounters(redis) : await StoreCounters.open(store)
+  const registers = [app.metrics.registry]
+  const revocations = new Counter({ name: 'auth_revocations_total', help: 'Revocations published', labelNames: ['scope'], registers })
+  const reuseDetected = new Counter({ name: 'auth_refresh_reuse_detected_total', help: 'Refresh-token reuse detections', registers })
   const core: AuthCore = {
     config,
     users: await Users.open(store),
@@ -49,7 +55,8 @@ export const authCore = fp<CoreOptions>(async (app, { config, store, bus, redis 
     passwords: new Passwords(config.argon2, config.passwordMinLength),
     throttle: new LoginThrottle(counters, app.log),
     audit: await AuditLog.open(store, app.log),
-    revoker: new Revoker(bus, redis, config.accessTokenTtl, app.log),
+    revoker: new Revoker(bus, redis, config.accessTokenTtl, app.log, (scope) => revocations.inc({ scope })),
+    reuseDetected,
     bus,
     async revokeUser(userId) {
       const notBefore = await core.revoker.user(userId)

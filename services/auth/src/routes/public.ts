@@ -76,6 +76,7 @@ export const publicRoutes: FastifyPluginAsync = async (instance) => {
     if (!user || user.disabled) return refuse()
     const result = await core.sessions.rotate(claims.sid, claims.sub, claims.jti)
     if (result.kind === 'reuse') {
+      core.reuseDetected.inc()
       await core.revoker.session(claims.sid)
       await core.audit.write('refresh_token.reuse_detected', { target: user._id, ip: request.ip, details: { sid: claims.sid } })
       request.log.warn({ sid: claims.sid }, 'refresh token reuse: session family revoked')
