@@ -41,7 +41,7 @@ t.test('the production overlay renders and every object passes the Kubernetes sc
     t.equal(o.metadata.namespace, 'claraverse', `${o.kind}/${o.metadata.name} in the overlay's namespace`)
   }
 
-  const deployments = byKind('Deployment') as unknown as Array<{ metadata: { name: string }; spec: { replicas: number; template: { spec: Record<string, any> } } }>
+  const deployments = byKind('Deployment') as unknown as Array<{ metadata: { name: string }; spec: { replicas: number; template: { metadata?: { annotations?: Record<string, string> }; spec: Record<string, any> } } }>
   t.same(deployments.map((d) => d.metadata.name).sort(), ['app', 'auth', 'gateway', 'vault'])
   for (const d of deployments) {
     const pod = d.spec.template.spec
@@ -54,6 +54,8 @@ t.test('the production overlay renders and every object passes the Kubernetes sc
     t.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, `${d.metadata.name}: resources`)
     t.match(c.image, /^registry\.example\.com\/claraverse-gateway:0\.1\.0$/, 'the overlay pins the image')
     t.same(c.args, [d.metadata.name])
+    t.ok(c.ports.some((p: any) => p.name === 'metrics' && p.containerPort === 9464), `${d.metadata.name}: metrics port`)
+    t.equal(d.spec.template.metadata?.annotations?.['prometheus.io/scrape'], 'true', `${d.metadata.name}: scraped`)
     for (const e of c.env as Array<{ name: string; value?: string }>) {
       if (/SECRET|MASTER_KEY|SIGNING_KEY|MONGODB_URI|API_KEY/.test(e.name)) t.notOk('value' in e, `${d.metadata.name}.${e.name} comes from the Secret`)
     }
@@ -66,6 +68,8 @@ t.test('the production overlay renders and every object passes the Kubernetes sc
   t.same(master, ['vault'], 'only the vault is given the master key')
 
   const policies = byKind('NetworkPolicy') as unknown as Array<{ metadata: { name: string }; spec: any }>
+  const scrape = policies.find((p) => p.metadata.name === 'metrics-scrape')
+  t.same(scrape?.spec.ingress[0].ports, [{ port: 9464 }], 'the monitoring namespace reaches the metrics port only')
   const deny = policies.find((p) => p.metadata.name === 'default-deny')
   t.same(deny?.spec.podSelector, {}, 'default deny for every pod')
   t.same(deny?.spec.policyTypes, ['Ingress', 'Egress'])
