@@ -6,6 +6,7 @@ import ipaddr from 'ipaddr.js'
  * IPv4-mapped address as the IPv4 address it is.
  */
 export function ipSubject(ip: string): string {
+  if (!ip.includes(':')) return ip // IPv4: the common case, no parsing on the hot path
   if (!ipaddr.isValid(ip)) return ip
   const addr = ipaddr.process(ip)
   if (addr.kind() === 'ipv4') return addr.toString()

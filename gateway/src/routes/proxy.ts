@@ -5,7 +5,6 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { GatewayConfig } from '@claraverse/config'
 import { IDENTITY_HEADER } from '@claraverse/identity'
 import { NotFound } from '@claraverse/errors'
-import { matchRoute } from './table.js'
 import type { SocketRegistry } from '../edge/sockets.js'
 import { selectProtocol, stripTokenQuery } from '../edge/tokens.js'
 import { UpstreamFailed, UpstreamTimeout, UpstreamUnavailable } from '../errors.js'
@@ -54,7 +53,8 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
       const rule = request.edge?.rule
       const target = rule && 'upstream' in rule ? upstreams[rule.upstream] : undefined
       const path = request.url.split('?', 1)[0] ?? ''
-      if (!target || matchRoute(path) === undefined) throw new NotFound(`No route for ${request.method} ${path}`)
+      // The pipeline matched the table already; no upstream means no proxied route here.
+      if (!target) throw new NotFound(`No route for ${request.method} ${path}`)
       // Only the path: reply-from then copies the query string byte for byte instead of decoding it.
       return reply.from(target + path, {
         rewriteRequestHeaders: upstreamHeaders,

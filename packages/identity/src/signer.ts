@@ -2,6 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto'
 import { createSigner as createJwtSigner } from 'fast-jwt'
 import { IDENTITY_ISSUER, IDENTITY_TTL_SECONDS, IDENTITY_TYP, type Identity } from './claims.js'
 import { keyId } from './jwks.js'
+import { Lru } from './lru.js'
 
 export interface AssertionSigner {
   /** A signed assertion for this identity and audience; reused while it has over half its life left. */
@@ -17,7 +18,7 @@ interface Cached {
 export interface SignerOptions {
   privateKey: KeyObject
   ttlSeconds?: number
-  /** Bound on cached assertions; the oldest entry goes first. */
+  /** Bound on cached assertions; the least recently used goes first. */
   cacheSize?: number
   now?: () => number
 }
@@ -26,7 +27,6 @@ export function createAssertionSigner(opts: SignerOptions): AssertionSigner {
   const ttl = opts.ttlSeconds ?? IDENTITY_TTL_SECONDS
   const now = opts.now ?? Date.now
   const kid = keyId(opts.privateKey)
-  const cacheSize = opts.cacheSize ?? 10_000
   const sign = createJwtSigner({
     key: opts.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     algorithm: 'EdDSA',
@@ -35,7 +35,7 @@ export function createAssertionSigner(opts: SignerOptions): AssertionSigner {
     iss: IDENTITY_ISSUER,
   })
   // Signing costs ~40 µs; a busy session would pay it on every request without this cache.
-  const cache = new Map<string, Cached>()
+  const cache = new Lru<string, Cached>(opts.cacheSize ?? 10_000)
   return {
     kid,
     sign(identity, audience) {
@@ -48,11 +48,6 @@ export function createAssertionSigner(opts: SignerOptions): AssertionSigner {
         sub: identity.sub, email: identity.email, role: identity.role, sid: identity.sid,
         aud: [...audience], iat, exp: iat + ttl, jti: randomUUID(),
       })
-      cache.delete(key)
-      if (cache.size >= cacheSize) {
-        const oldest = cache.keys().next().value
-        if (oldest !== undefined) cache.delete(oldest)
-      }
       cache.set(key, { token, renewAt: t + (ttl * 1000) / 2 })
       return token
     },
