@@ -65,7 +65,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
   app.decorate('limiter', limiter)
   app.decorate('sockets', sockets)
   app.decorate('revocations', revocations)
-  registerGatewayMetrics(app.metrics.registry, { limiter, sockets, revocations })
+  const { upstreamDuration } = registerGatewayMetrics(app.metrics.registry, { limiter, sockets, revocations })
 
   const onRevoked = (event: Parameters<RevocationCache['add']>[0]): void => {
     revocations.add(event)
@@ -118,6 +118,6 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
   const signer = createAssertionSigner({ privateKey: config.signingKey })
   await app.register(edgePipeline, { config, limiter, revocations, sockets, signer, verifyJwt: (t) => app.jwt.verify(t) })
   await app.register(localRoutes, { limiter, jwks: jwksDocument([createPublicKey(config.signingKey)]) })
-  await app.register(proxyRoutes, { config, sockets })
+  await app.register(proxyRoutes, { config, sockets, upstreamDuration })
   return app
 }

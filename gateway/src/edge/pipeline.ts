@@ -120,7 +120,7 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
 
     const ip = ipSubject(request.ip)
     const hits: Hit[] = []
-    const add = (tier: Tier, subject: string): void => { hits.push({ key: tierKey(tier, subject), limit: limits[tier] }) }
+    const add = (tier: Tier, subject: string): void => { hits.push({ key: tierKey(tier, subject), limit: limits[tier], tier }) }
     if (path.startsWith('/api/') || rule === undefined) add('global', ip)
     if (identity) add('authenticated', identity.sub)
     else if ((request.method === 'GET' || request.method === 'HEAD') && !websocket && rule?.access !== 'user' && rule?.access !== 'admin') add('publicRead', ip)

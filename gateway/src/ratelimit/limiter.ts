@@ -6,6 +6,8 @@ import { WINDOW_MS } from './tiers.js'
 export interface Hit {
   key: string
   limit: number
+  /** The tier's name, for metrics. */
+  tier: string
 }
 
 export interface Verdict {
@@ -38,6 +40,8 @@ export interface LimiterStats {
   fallbacks: number
   /** Requests refused with 503 because Redis failed (fail mode `closed`). */
   unavailable: number
+  /** Requests refused with 429, by the first tier they exceeded. */
+  limited: Record<string, number>
 }
 
 /**
@@ -47,7 +51,7 @@ export interface LimiterStats {
  * automatic.
  */
 export class TierLimiter {
-  readonly stats: LimiterStats = { fallbacks: 0, unavailable: 0 }
+  readonly stats: LimiterStats = { fallbacks: 0, unavailable: 0, limited: {} }
   private readonly local = new MemoryCounters()
   private lastWarning = 0
 
@@ -80,7 +84,12 @@ export class TierLimiter {
     } else {
       counts = this.local.incr(keys, WINDOW_MS)
     }
-    return verdict(hits, counts)
+    const v = verdict(hits, counts)
+    if (!v.allowed) {
+      const tier = hits.find((h, i) => (counts[i]?.[0] ?? 0) > h.limit)?.tier ?? 'unknown'
+      this.stats.limited[tier] = (this.stats.limited[tier] ?? 0) + 1
+    }
+    return v
   }
 
   /** Clears one counter everywhere it may live; returns how many were removed. */

@@ -5,6 +5,8 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { GatewayConfig } from '@claraverse/config'
 import { IDENTITY_HEADER } from '@claraverse/identity'
 import { NotFound } from '@claraverse/errors'
+import { traceparentOf } from '@claraverse/service-kit'
+import type { Histogram } from 'prom-client'
 import type { SocketRegistry } from '../edge/sockets.js'
 import { selectProtocol, stripTokenQuery } from '../edge/tokens.js'
 import { UpstreamFailed, UpstreamTimeout, UpstreamUnavailable } from '../errors.js'
@@ -12,12 +14,14 @@ import { UpstreamFailed, UpstreamTimeout, UpstreamUnavailable } from '../errors.
 export interface ProxyOptions {
   config: GatewayConfig
   sockets: SocketRegistry
+  /** Time to the upstream's response headers (or its failure), by upstream and status. */
+  upstreamDuration: Histogram<'upstream' | 'status'>
 }
 
 // Credentials the gateway consumed: the upstream gets the identity assertion instead.
 const consumed = ['authorization', 'x-api-key', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']
 
-type ProxiedRequest = Pick<FastifyRequest, 'ip' | 'protocol' | 'id' | 'edge'>
+type ProxiedRequest = Pick<FastifyRequest, 'ip' | 'protocol' | 'id' | 'edge' | 'trace'>
 
 function upstreamHeaders(request: ProxiedRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers }
@@ -26,6 +30,7 @@ function upstreamHeaders(request: ProxiedRequest, headers: IncomingHttpHeaders):
   out['x-forwarded-proto'] = request.protocol
   if (headers.host !== undefined) out['x-forwarded-host'] = headers.host
   out['x-request-id'] = request.id
+  out['traceparent'] = traceparentOf(request.trace) // the client's trace, continued by the gateway's span
   const assertion = request.edge?.assertion
   if (assertion !== undefined) out[IDENTITY_HEADER] = assertion
   return out
@@ -37,7 +42,7 @@ function upstreamHeaders(request: ProxiedRequest, headers: IncomingHttpHeaders):
  * for `/ws/chat`, with the assertion added to the upstream handshake (its default header
  * rewrite would forward only cookies) and the token removed from the query.
  */
-export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { config, sockets }) => {
+export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { config, sockets, upstreamDuration }) => {
   const upstreams = config.upstreams
 
   await app.register(async (scope) => {
@@ -51,18 +56,26 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
     })
     scope.all('/api/*', async (request, reply) => {
       const rule = request.edge?.rule
-      const target = rule && 'upstream' in rule ? upstreams[rule.upstream] : undefined
+      const upstream = rule && 'upstream' in rule ? rule.upstream : undefined
+      const target = upstream ? upstreams[upstream] : undefined
       const path = request.url.split('?', 1)[0] ?? ''
       // The pipeline matched the table already; no upstream means no proxied route here.
-      if (!target) throw new NotFound(`No route for ${request.method} ${path}`)
+      if (!upstream || !target) throw new NotFound(`No route for ${request.method} ${path}`)
+      const started = performance.now()
+      const observe = (status: number): void => { upstreamDuration.observe({ upstream, status: String(status) }, (performance.now() - started) / 1000) }
       // Only the path: reply-from then copies the query string byte for byte instead of decoding it.
       return reply.from(target + path, {
         rewriteRequestHeaders: upstreamHeaders,
+        onResponse: (_request, r, res) => {
+          observe(res.statusCode)
+          void r.send(res.stream)
+        },
         onError: (r, { error }) => {
           const code = `${(error as { code?: string }).code ?? ''} ${((error as { cause?: { code?: string } }).cause)?.code ?? ''}`
           const status = (error as { statusCode?: number }).statusCode
-          request.log.warn({ upstream: rule && 'upstream' in rule ? rule.upstream : undefined, code, status }, 'upstream request failed')
+          request.log.warn({ upstream, code, status }, 'upstream request failed')
           const err = status === 504 || /TIMEOUT/.test(code) ? new UpstreamTimeout() : status === 503 || /ECONNREFUSED|ENOTFOUND|ECONNRESET|UNAVAILABLE/.test(code) ? new UpstreamUnavailable() : new UpstreamFailed()
+          observe(err.statusCode ?? 502)
           void r.send(err)
         },
       })
@@ -85,8 +98,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
         const h: Record<string, string> = { 'x-request-id': request.id, 'x-forwarded-for': request.ip }
         const assertion = request.edge?.assertion
         if (assertion !== undefined) h[IDENTITY_HEADER] = assertion
-        const trace = request.headers.traceparent
-        if (typeof trace === 'string') h['traceparent'] = trace
+        h['traceparent'] = traceparentOf(request.trace)
         return h
       },
     } as unknown as Record<string, never>,

@@ -39,8 +39,10 @@ class LazyChild {
   trace(...args: Parameters<LogFn>): void { this.write('trace', args) }
   silent(): void {}
 
+  // Still lazy: a request's trace bindings cost nothing until a line is written.
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.logger.child(bindings, options)
+    if (this.real) return this.real.child(bindings, options)
+    return new LazyChild(this.parent, { ...this.childBindings, ...bindings }, { ...this.options, ...options }) as unknown as FastifyBaseLogger
   }
 
   isLevelEnabled(level: string): boolean {

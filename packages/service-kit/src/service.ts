@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyReply, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyRequest, type FastifyReply, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type FastifyServerOptions } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Logger } from '@claraverse/logging'
@@ -9,6 +9,15 @@ import { runChecks, type ReadinessCheck } from './readiness.js'
 import { validatorCompiler } from './validation.js'
 import { lazyChildLogger } from './lazy-logger.js'
 import { ServiceMetrics } from './metrics.js'
+import { traceOf, type TraceContext } from './trace.js'
+
+const kTrace = Symbol('claraverse.trace')
+
+/** The trace of a raw request, decided once: the logger factory and handlers share it. */
+function traceOfRaw(raw: IncomingMessage): TraceContext {
+  const holder = raw as IncomingMessage & { [kTrace]?: TraceContext }
+  return (holder[kTrace] ??= traceOf(raw.headers))
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,6 +40,10 @@ export interface ServiceOptions {
 }
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** W3C trace context of this hop (DESIGN §13): forwarded to every service this request calls. */
+    trace: TraceContext
+  }
   interface FastifyInstance {
     /** Prometheus metrics of this service; served by `runServer` when METRICS_PORT is set. */
     metrics: ServiceMetrics
@@ -53,7 +66,13 @@ export function createService(opts: ServiceOptions): Service {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    childLoggerFactory: lazyChildLogger,
+    // The request's logger is made first, so its trace is decided here: every line it writes,
+    // "incoming request" included, carries the trace in every service the request passes through.
+    childLoggerFactory: (logger, bindings, options, raw) => {
+      const trace = traceOfRaw(raw)
+      const ids = { trace_id: trace.traceId, span_id: trace.spanId, ...(trace.parentSpanId ? { parent_span_id: trace.parentSpanId } : {}) }
+      return lazyChildLogger(logger, { ...bindings, ...ids }, options)
+    },
     genReqId: requestId,
     logController: new LogController({
       requestIdLogLabel: 'request_id',
@@ -90,6 +109,7 @@ export function createService(opts: ServiceOptions): Service {
     }
   })
 
+  app.decorateRequest('trace', { getter(this: FastifyRequest) { return traceOfRaw(this.raw) } })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })

@@ -23,6 +23,10 @@ t.test('repeated failures throttle the account with 429 and Retry-After, for kno
   }
   t.same(known.json().error, unknown.json().error, 'the same words whether or not the account exists')
   t.equal(known.json().code, unknown.json().code)
+  const metrics = await h.app.metrics.registry.metrics()
+  for (const [reason, n] of [['wrong_password', 6], ['unknown_email', 6], ['throttled', 2]] as const) {
+    t.match(metrics, new RegExp(`auth_login_failures_total\\{reason="${reason}",service="auth"\\} ${n}\\n`), `${n} logins refused as ${reason}`)
+  }
   await new Promise((r) => setTimeout(r, 1100))
   t.equal((await attempt('mia@example.com', PASSWORD, '10.0.0.7')).statusCode, 200, 'after the delay, the right password works')
   t.equal((await attempt('mia@example.com', 'wrong password!', '10.0.0.8')).statusCode, 401, 'and success reset the account counter')

@@ -77,6 +77,9 @@ t.test('batches are all or nothing, and the error names the failing item', async
   const body = refusal(t, res, 400, 'VAULT_MALFORMED_CIPHERTEXT', 2)
   t.notOk('items' in body, 'no partial results')
   t.same(await h.encrypt('user_a', []), [], 'an empty batch is an empty answer')
+  const metrics = await h.app.metrics.registry.metrics()
+  t.match(metrics, /vault_items_total\{op="encrypt",outcome="ok",service="vault"\} 1\n/, 'operators see items sealed')
+  t.match(metrics, /vault_items_total\{op="decrypt",outcome="failed",service="vault"\} 3\n/, 'and the failed batch, whole')
 })
 
 t.test('a user id too long to derive a key from is refused, not a 500', async (t) => {

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { IDENTITY_HEADER } from '@claraverse/identity'
+import { traceparentOf } from '@claraverse/service-kit'
 
 /**
  * Who an internal call is made for: the end user's own assertion (delegation, DESIGN §4), and
@@ -8,18 +9,17 @@ import { IDENTITY_HEADER } from '@claraverse/identity'
 export interface Caller {
   assertion: string
   requestId: string
-  traceparent: string | undefined
+  traceparent: string
 }
 
 export function callerOf(request: FastifyRequest): Caller {
-  const trace = request.headers.traceparent
-  return { assertion: request.identityAssertion, requestId: request.id, traceparent: typeof trace === 'string' ? trace : undefined }
+  return { assertion: request.identityAssertion, requestId: request.id, traceparent: traceparentOf(request.trace) }
 }
 
 export function callerHeaders(caller: Caller): Record<string, string> {
   return {
     [IDENTITY_HEADER]: caller.assertion,
     'x-request-id': caller.requestId,
-    ...(caller.traceparent ? { traceparent: caller.traceparent } : {}),
+    traceparent: caller.traceparent,
   }
 }

@@ -25,6 +25,8 @@ export interface AuthCore {
   bus: Bus
   /** Refresh-token reuse detections (each revoked a session family). */
   reuseDetected: Counter
+  /** Refused logins by reason: unknown_email, wrong_password, account_disabled, throttled. */
+  loginFailures: Counter<'reason'>
   /** Revokes every token of a user and remembers when, so tokens issued next are not caught by it. */
   revokeUser(userId: string): Promise<number>
 }
@@ -47,6 +49,7 @@ export const authCore = fp<CoreOptions>(async (app, { config, store, bus, redis 
   const registers = [app.metrics.registry]
   const revocations = new Counter({ name: 'auth_revocations_total', help: 'Revocations published', labelNames: ['scope'], registers })
   const reuseDetected = new Counter({ name: 'auth_refresh_reuse_detected_total', help: 'Refresh-token reuse detections', registers })
+  const loginFailures = new Counter({ name: 'auth_login_failures_total', help: 'Refused logins, by reason', labelNames: ['reason'], registers })
   const core: AuthCore = {
     config,
     users: await Users.open(store),
@@ -57,6 +60,7 @@ export const authCore = fp<CoreOptions>(async (app, { config, store, bus, redis 
     audit: await AuditLog.open(store, app.log),
     revoker: new Revoker(bus, redis, config.accessTokenTtl, app.log, (scope) => revocations.inc({ scope })),
     reuseDetected,
+    loginFailures,
     bus,
     async revokeUser(userId) {
       const notBefore = await core.revoker.user(userId)

@@ -44,6 +44,7 @@ export const publicRoutes: FastifyPluginAsync = async (instance) => {
     if (accountKey) keys.push({ key: accountKey, policy: ACCOUNT_POLICY })
     const wait = await core.throttle.admit(keys)
     if (wait > 0) {
+      core.loginFailures.inc({ reason: 'throttled' })
       reply.header('retry-after', String(wait))
       throw Object.assign(new LoginThrottled(), { extra: { retry_after: wait } })
     }
@@ -53,6 +54,7 @@ export const publicRoutes: FastifyPluginAsync = async (instance) => {
     if (!user || !verdict?.ok || user.disabled) {
       if (!user) await core.passwords.verifyDummy(request.body.password) // same cost as a real verify
       const reason = !user ? 'unknown_email' : !verdict?.ok ? 'wrong_password' : 'account_disabled'
+      core.loginFailures.inc({ reason })
       await core.audit.write('login.failed', { target: user?._id ?? null, ip: request.ip, details: { reason } })
       throw new InvalidCredentials()
     }
