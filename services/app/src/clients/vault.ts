@@ -36,6 +36,13 @@ export class VaultClient {
     return res.items
   }
 
+  /** The same data under the vault's primary key; plaintext never leaves the vault. */
+  async rewrap(caller: Caller, items: OpenItem[]): Promise<string[]> {
+    if (items.length === 0) return []
+    const res = await this.call<{ items: Array<{ ciphertext: string }> }>('/v1/rewrap', caller, { items })
+    return res.items.map((i) => i.ciphertext)
+  }
+
   close(): Promise<void> {
     return this.pool.close()
   }
