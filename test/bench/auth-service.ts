@@ -1,4 +1,6 @@
-// Child of the auth benchmark: the auth service on a fresh embedded store, one registered user.
+// Child of the auth benchmark: the auth service on a fresh embedded store, BENCH_USERS registered
+// users (bench0@example.com, …): one per connection, since the login throttle counts the attempts
+// in flight per account and would refuse a sixth concurrent login to one account.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,7 +17,10 @@ const app = await buildApp(loadAuthConfig({ ENVIRONMENT: 'test', DATA_DIR: mkdte
   redis: null,
 })
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
-await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'bench@example.com', password: process.env['BENCH_PASSWORD'] } })
+for (let i = 0; i < Number(process.env['BENCH_USERS'] ?? 1); i++) {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: `bench${i}@example.com`, password: process.env['BENCH_PASSWORD'] } })
+  if (res.statusCode !== 201) throw new Error(`register: ${res.statusCode} ${res.body}`)
+}
 const delay = monitorEventLoopDelay({ resolution: 10 })
 process.send?.({ url })
 process.on('message', (m: string) => {

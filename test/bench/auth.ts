@@ -7,14 +7,23 @@ import { child, median, nextMessage, writeResult } from './lib.js'
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8)
 const CONNECTIONS = 8
 const ROUNDS = 2
-const env = { BENCH_PASSWORD: 'a sturdy benchmark passphrase', UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '4' }
+const env = { BENCH_PASSWORD: 'a sturdy benchmark passphrase', UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '4', BENCH_USERS: String(CONNECTIONS) }
 
 async function serviceRound(): Promise<{ rps: number; p99_ms: number; errors: number; loop_p99_ms: number }> {
   const { proc, first } = await child<{ url: string }>(resolve('test/bench/auth-service.ts'), [], env)
   proc.send('start')
+  // Each connection logs in as its own account (the throttle counts concurrent attempts per account).
+  let accounts = 0
   const result = await autocannon({
-    url: `${first.url}/api/auth/login`, method: 'POST', connections: CONNECTIONS, duration: SECONDS,
-    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password: env.BENCH_PASSWORD }),
+    url: `${first.url}/api/auth/login`, connections: CONNECTIONS, duration: SECONDS,
+    requests: [{
+      method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json' },
+      setupRequest: (req, context) => {
+        const ctx = context as { account?: number }
+        ctx.account ??= accounts++ % CONNECTIONS
+        return { ...req, body: JSON.stringify({ email: `bench${ctx.account}@example.com`, password: env.BENCH_PASSWORD }) }
+      },
+    }],
   })
   proc.send('stop')
   const loop = await nextMessage<{ p99_ms: number }>(proc)
