@@ -7,6 +7,7 @@ import { TOKEN_AUDIENCE, TOKEN_ISSUER, type GatewayConfig } from '@claraverse/co
 import { createLogger, type Logger } from '@claraverse/logging'
 import { createAssertionSigner, jwksDocument } from '@claraverse/identity'
 import { createService, type Service } from '@claraverse/service-kit'
+import { BadRequest } from '@claraverse/errors'
 import { loadRevocations, openBus, redisOptions, waitReady, type Bus } from '@claraverse/bus'
 import { TierLimiter } from './ratelimit/limiter.js'
 import { RevocationCache } from './edge/revocations.js'
@@ -98,6 +99,13 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
     redis?.disconnect()
   })
 
+  // @fastify/cors answers a malformed preflight in text/plain; refuse it with the error body first.
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'OPTIONS') return
+    if (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined) {
+      throw new BadRequest('Invalid preflight request: Origin and Access-Control-Request-Method are required')
+    }
+  })
   await app.register(cors, {
     origin: config.allowedOrigins, // exact strings only: no prefix, suffix or regex matching
     credentials: true,

@@ -8,3 +8,7 @@ t.test('rate-limit subjects: IPv4 as is, IPv6 per /64, mapped IPv4 unwrapped', a
   t.equal(ipSubject('2001:db8:1:2:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64', 'one /64, one counter')
   t.not(ipSubject('2001:db8:1:3::1'), ipSubject('2001:db8:1:2::1'))
 })
+
+t.test('a request whose client is already gone has no address: counted as unknown, not a TypeError', async (t) => {
+  t.equal(ipSubject(undefined), 'unknown')
+})

@@ -1,9 +1,10 @@
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { createLogger } from '@claraverse/logging'
-import { createService, optionalBody } from '@claraverse/service-kit'
+import { clientErrorHandler, createService, optionalBody } from '@claraverse/service-kit'
 import { Conflict } from '@claraverse/errors'
-import type { InjectOptions } from 'fastify'
+import Fastify, { type InjectOptions } from 'fastify'
+import { exchange } from '../helpers/raw-http.js'
 
 function build(readiness: Array<{ name: string; check: () => Promise<unknown> }> = []) {
   const app = createService({ name: 'kit', logger: createLogger({ name: 'kit', level: 'silent' }), readiness, bodyLimit: 1024 })
@@ -106,4 +107,28 @@ t.test('metrics: requests by route pattern and status, on a separate port only',
   t.notMatch(text, /secret|no\/such/, 'raw URLs never become labels')
   t.match(text, /process_cpu_user_seconds_total/)
   t.equal((await fetch(`${url}/other`)).status, 404)
+})
+
+t.test('clientErrorHandler: what Node\'s HTTP parser refuses gets the error body too, and the connection closes', async (t) => {
+  const app = Fastify({ clientErrorHandler })
+  app.post('/', async () => ({ reached: true }))
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const port = (app.server.address() as { port: number }).port
+  const cases: Array<[string, string, number, string]> = [
+    ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BAD_REQUEST'],
+    ['a NUL in a header value', 'POST / HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400, 'BAD_REQUEST'],
+    ['a 20 KB header', `POST / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+  ]
+  for (const [name, bytes, status, code] of cases) {
+    const x = await exchange(port, bytes)
+    t.equal(x.responses.length, 1, `${name}: one answer, nothing after it`)
+    const res = x.responses[0]!
+    t.equal(res.status, status, name)
+    t.match(res.headers['content-type'], /^application\/json/)
+    const body = JSON.parse(res.body.toString()) as Record<string, unknown>
+    t.match(body, { error: String, code, request_id: String }, name)
+    t.equal(res.headers['x-request-id'], body['request_id'])
+    t.ok(x.closed, 'closed')
+  }
 })

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayConfig } from '@claraverse/config'
 
 import type { AssertionSigner, Identity, ServiceName } from '@claraverse/identity'
-import { RateLimited } from '@claraverse/errors'
+import { NotFound, PayloadTooLarge, RateLimited } from '@claraverse/errors'
 import { canonicalPath, matchRoute, type Access, type RouteRule } from '../routes/table.js'
 import { tierKey, type Tier } from '../ratelimit/tiers.js'
 import { ipSubject } from '../ratelimit/subject.js'
@@ -12,7 +12,8 @@ import type { RevocationCache } from './revocations.js'
 import type { SocketRegistry } from './sockets.js'
 import { TokenCache } from './token-cache.js'
 import { DEV_ADMIN, devKeyMatches, presentedToken } from './tokens.js'
-import { AdminRequired, AuthRequired, BadPath, OriginForbidden, RateLimitUnavailable, TokenInvalid, TokenRevoked } from '../errors.js'
+import { handshakeProblem } from './handshake.js'
+import { AdminRequired, AuthRequired, BadHandshake, BadPath, OriginForbidden, RateLimitUnavailable, TokenInvalid, TokenRevoked } from '../errors.js'
 
 /** What a gateway-local route declares instead of a table entry; `false` skips the pipeline. */
 export interface LocalRule {
@@ -68,6 +69,7 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
   const allowedOrigins = new Set(config.allowedOrigins)
   const limits = config.rateLimits
   const tokens = new TokenCache()
+  const bodyLimit = app.initialConfig.bodyLimit ?? Infinity
 
   const identify = (request: FastifyRequest, websocket: boolean): { identity: Identity; iat: number } | 'invalid' | 'revoked' | undefined => {
     const token = presentedToken(request, websocket)
@@ -104,6 +106,11 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
 
   app.addHook('onRequest', async (request, reply) => {
     stripIdentityHeaders(request.headers)
+    // Bodies stream through unparsed; one declared over the limit is refused here, before an
+    // upstream that refuses it mid-upload turns the broken pipe into a 502. The connection stays
+    // open: Node discards the rest of the body, and closing with it unread would reset the
+    // connection, which can destroy this answer before the client reads it.
+    if (Number(request.headers['content-length']) > bodyLimit) throw new PayloadTooLarge()
     const local = request.routeOptions.config.edge
     if (local === false || request.routeOptions.config.probe) return
     const path = canonicalPath(request.url.split('?', 1)[0] ?? '/')
@@ -135,11 +142,18 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
     }
 
     if (rule === undefined) return // a JSON 404 follows, counted above
+    // The upstream serves the socket at the rule's path only: anything below it would be accepted
+    // here with a 101 and then closed (1011) when the upstream refuses it.
+    if (websocket && path !== rule.prefix) throw new NotFound(`No route for ${request.method} ${path}`)
     if (rule.access === 'user' || rule.access === 'admin') {
       if (who === 'revoked') throw new TokenRevoked()
       if (who === 'invalid') throw new TokenInvalid()
       if (!identity) throw new AuthRequired()
       if (rule.access === 'admin' && identity.role !== 'admin' && !config.superadmins().has(identity.sub)) throw new AdminRequired()
+    }
+    if (websocket) {
+      const problem = handshakeProblem(request.headers)
+      if (problem !== undefined) throw new BadHandshake(problem)
     }
     const assertion = identity && rule.audience.length > 0 ? signer.sign(identity, rule.audience) : undefined
     request.edge = { rule, identity, assertion }

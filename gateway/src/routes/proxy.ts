@@ -4,7 +4,8 @@ import httpProxy from '@fastify/http-proxy'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { GatewayConfig } from '@claraverse/config'
 import { IDENTITY_HEADER } from '@claraverse/identity'
-import { NotFound } from '@claraverse/errors'
+import { Transform, type TransformCallback } from 'node:stream'
+import { NotFound, PayloadTooLarge } from '@claraverse/errors'
 import { traceparentOf } from '@claraverse/service-kit'
 import type { Histogram } from 'prom-client'
 import type { SocketRegistry } from '../edge/sockets.js'
@@ -18,8 +19,38 @@ export interface ProxyOptions {
   upstreamDuration: Histogram<'upstream' | 'status'>
 }
 
-// Credentials the gateway consumed: the upstream gets the identity assertion instead.
-const consumed = ['authorization', 'x-api-key', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']
+// Credentials the gateway consumed (the upstream gets the identity assertion instead), and
+// `expect`, which undici refuses to send: the gateway itself reads the whole body anyway.
+const consumed = ['authorization', 'x-api-key', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect']
+
+const kOverLimit = Symbol('claraverse.bodyOverLimit')
+type CountedRequest = FastifyRequest & { [kOverLimit]?: true }
+
+/**
+ * Counts a streamed request body: a chunked upload has no Content-Length to refuse up front, so
+ * past the limit the stream fails and the request is marked, and the answer is a 413 instead of
+ * whatever the upstream's early refusal and the broken pipe would make of it.
+ */
+function limitBody(request: CountedRequest, limit: number): Transform {
+  let seen = 0
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      seen += chunk.length
+      if (seen > limit) {
+        request[kOverLimit] = true
+        done(new PayloadTooLarge())
+        return
+      }
+      done(null, chunk)
+    },
+  })
+}
+
+/** Hop-by-hop headers describe the upstream's connection, not the client's: never copied over. */
+function clientHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...rest } = headers
+  return rest
+}
 
 type ProxiedRequest = Pick<FastifyRequest, 'ip' | 'protocol' | 'id' | 'edge' | 'trace'>
 
@@ -48,7 +79,14 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
   await app.register(async (scope) => {
     // Bodies stay streams: the gateway forwards them without parsing (the upstream validates).
     scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('*', (_request, payload, done) => { done(null, payload) })
+    const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024
+    scope.addContentTypeParser('*', (request, payload, done) => {
+      // A declared length was checked by the pipeline; only a chunked body needs counting.
+      if (request.headers['content-length'] !== undefined) return done(null, payload)
+      const counted = limitBody(request, bodyLimit)
+      payload.on('error', (err) => counted.destroy(err))
+      done(null, payload.pipe(counted))
+    })
     await scope.register(replyFrom, {
       undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000, connect: { timeout: 2_000 }, headersTimeout: 30_000, bodyTimeout: 60_000 },
       retryMethods: [], // a down upstream answers 503 at once instead of being retried
@@ -66,11 +104,23 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
       // Only the path: reply-from then copies the query string byte for byte instead of decoding it.
       return reply.from(target + path, {
         rewriteRequestHeaders: upstreamHeaders,
+        rewriteHeaders: clientHeaders,
         onResponse: (_request, r, res) => {
           observe(res.statusCode)
           void r.send(res.stream)
         },
         onError: (r, { error }) => {
+          if ((request as CountedRequest)[kOverLimit]) {
+            observe(413)
+            void r.code(413).send(new PayloadTooLarge())
+            return
+          }
+          if (request.raw.destroyed || request.raw.socket?.destroyed) {
+            // The client went away mid-request: nobody to answer, and nothing failed upstream.
+            request.log.info('client closed the connection before the upstream answered')
+            r.hijack()
+            return
+          }
           const code = `${(error as { code?: string }).code ?? ''} ${((error as { cause?: { code?: string } }).cause)?.code ?? ''}`
           const status = (error as { statusCode?: number }).statusCode
           request.log.warn({ upstream, code, status }, 'upstream request failed')

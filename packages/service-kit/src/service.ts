@@ -10,6 +10,7 @@ import { validatorCompiler } from './validation.js'
 import { lazyChildLogger } from './lazy-logger.js'
 import { ServiceMetrics } from './metrics.js'
 import { traceOf, type TraceContext } from './trace.js'
+import { clientErrorHandler } from './client-error.js'
 
 const kTrace = Symbol('claraverse.trace')
 
@@ -83,6 +84,8 @@ export function createService(opts: ServiceOptions): Service {
       const { statusCode, body } = toErrorReply(err, String(request.id))
       void (reply as FastifyReply).code(statusCode).send(body)
     },
+    // What Node's parser refuses (smuggling shapes, heads over 16 KiB) gets the error body too.
+    clientErrorHandler,
     bodyLimit,
     trustProxy: trustFunction(opts.trustProxy),
     onProtoPoisoning: 'error',

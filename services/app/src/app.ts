@@ -68,6 +68,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<S
       maxPayload: MAX_FRAME_BYTES,
       handleProtocols: (offered: Set<string>) => (offered.has(WS_SUBPROTOCOL_APP) ? WS_SUBPROTOCOL_APP : false),
     },
+    // A frame over the limit, bad UTF-8 or a broken frame is the client's error: ws has already
+    // closed the socket with the right code (1009, 1007, 1002). The default handler logs it as ours.
+    errorHandler: (err, socket, request) => {
+      request.log.info({ err: { message: err.message } }, 'WebSocket closed on a client protocol error')
+      socket.terminate()
+    },
     // Shutting down: tell clients to reconnect elsewhere (1001), then stop.
     preClose: async () => {
       for (const client of app.websocketServer.clients) client.close(1001, 'Server shutting down')

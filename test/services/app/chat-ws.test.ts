@@ -3,6 +3,8 @@ import WebSocket from 'ws'
 import { once } from 'node:events'
 import Fastify from 'fastify'
 import { appHarness } from './harness.js'
+import { createLogger } from '@claraverse/logging'
+import { logCapture } from '../../helpers/log-capture.js'
 
 const alice = { sub: 'user_alice' }
 
@@ -84,6 +86,20 @@ t.test('per-socket limits: message rate and frame size; one bad socket does not 
   big.ws.send('x'.repeat(300 * 1024))
   const [bigCode] = await once(big.ws, 'close') as [number]
   t.equal(bigCode, 1009, 'an oversized frame closes that socket (message too big)')
+})
+
+t.test('a protocol error is the client\'s: the socket closes with its code and nothing is logged as an error', async (t) => {
+  const cap = logCapture()
+  const h = await appHarness(t, {}, createLogger({ name: 'app', level: 'info', destination: cap.stream }))
+  const url = await h.app.listen({ host: '127.0.0.1', port: 0 })
+  const big = await connect(url, h.as(alice))
+  await big.next()
+  big.ws.send('x'.repeat(300 * 1024))
+  const [code] = await once(big.ws, 'close') as [number]
+  t.equal(code, 1009)
+  await new Promise((r) => setTimeout(r, 50))
+  t.same(cap.lines().filter((l) => Number(l['level']) >= 50), [], 'no error-level line')
+  t.ok(cap.lines().some((l) => l['msg'] === 'WebSocket closed on a client protocol error'), 'an info line says what happened')
 })
 
 t.test('the socket needs the gateway\'s assertion', async (t) => {

@@ -27,7 +27,7 @@ export interface AppHarness {
 const silent = (name: string) => createLogger({ name, level: 'silent' })
 
 /** The app with a real vault and a real auth service on loopback ports, trusting one test key. */
-export async function appHarness(t: Test, env: Env = {}): Promise<AppHarness> {
+export async function appHarness(t: Test, env: Env = {}, appLogger = silent('app')): Promise<AppHarness> {
   const keys = generateKeyPairSync('ed25519')
   const dataDir = mkdtempSync(join(tmpdir(), 'cv-app-'))
   const base: Env = { ENVIRONMENT: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ARGON2_MEMORY_KIB: '8192', ARGON2_TIME_COST: '1', ...env }
@@ -39,7 +39,7 @@ export async function appHarness(t: Test, env: Env = {}): Promise<AppHarness> {
   const auth = await buildAuth(loadAuthConfig(base), { logger: silent('auth'), verifier: verifier('auth'), store: authStore, bus, redis: null })
   const authUrl = await auth.listen({ host: '127.0.0.1', port: 0 })
   const store = await openStore({ service: 'app', dataDir })
-  const app = await buildApp(loadAppConfig({ ...base, VAULT_URL: vaultUrl, AUTH_URL: authUrl }), { logger: silent('app'), verifier: verifier('app'), store, bus })
+  const app = await buildApp(loadAppConfig({ ...base, VAULT_URL: vaultUrl, AUTH_URL: authUrl }), { logger: appLogger, verifier: verifier('app'), store, bus })
   t.teardown(async () => {
     await app.close(); await auth.close(); await vault.close(); await bus.close(); await store.close(); await authStore.close()
   })

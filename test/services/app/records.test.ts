@@ -58,6 +58,13 @@ t.test('bad input is a 4xx with the error body, never a 500', async (t) => {
     ['huge id', 'GET', `/api/agents/${'a'.repeat(300)}`, undefined],
     ['__proto__', 'POST', '/api/agents', '{"name":"x","__proto__":{"admin":true}}'],
     ['not JSON', 'POST', '/api/workflows', '{"name":'],
+    // A Record schema is only patternProperties: keys outside the pattern must not slip through unchecked.
+    ['credential key outside the pattern', 'POST', '/api/integrations', { provider: 'openai', name: 'n', credentials: { 'bad key': 'v' } }],
+    ['credential nested 100k deep under such a key', 'POST', '/api/integrations', `{"provider":"openai","name":"n","credentials":{"bad key":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`],
+    ['credential key over 100 characters', 'POST', '/api/integrations', { provider: 'openai', name: 'n', credentials: { ['k'.repeat(101)]: 'v' } }],
+    ['step config key with a line break', 'POST', '/api/workflows', { name: 'x', steps: [{ type: 't', config: { 'a\nb': { x: 1 } } }] }],
+    ['step config nested 100k deep under such a key', 'POST', '/api/workflows', `{"name":"x","steps":[{"type":"t","config":{"a\\nb":${'['.repeat(100_000)}${']'.repeat(100_000)}}}]}`],
+    ['step config key over 100 characters', 'POST', '/api/workflows', { name: 'x', steps: [{ type: 't', config: { ['k'.repeat(101)]: 1 } }] }],
   ]
   for (const [name, method, url, payload] of cases) {
     const res = await h.app.inject({ method: method as 'POST', url, headers: { ...h.as(alice), 'content-type': 'application/json' }, ...(payload !== undefined ? { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) } : {}) })
@@ -65,6 +72,23 @@ t.test('bad input is a 4xx with the error body, never a 500', async (t) => {
     t.match(res.json(), { error: String, code: String, request_id: String }, name)
   }
   t.equal((await h.app.inject({ url: '/api/agents' })).statusCode, 401, 'no assertion, nothing')
+})
+
+t.test('a chat nested deeper than the limit is refused with 400, not a stack overflow; at the limit it round-trips', async (t) => {
+  const h = await appHarness(t)
+  // body (1) > messages (2) > message (3) > `extra`: the rest of the levels.
+  const chat = (levels: number): string => `{"title":"deep","messages":[{"role":"user","content":"hi","extra":${'['.repeat(levels)}${']'.repeat(levels)}}]}`
+  const put = (id: string, payload: string) => h.app.inject({ method: 'PUT', url: `/api/chats/${id}`, headers: { ...h.as(alice), 'content-type': 'application/json' }, payload })
+  for (const levels of [30, 100_000]) {
+    const res = await put(`deep${levels}`, chat(levels))
+    t.equal(res.statusCode, 400, `${levels} levels`)
+    t.match(res.json(), { code: 'APP_NESTED_TOO_DEEP', error: /32 levels/, request_id: String })
+    t.equal((await h.app.inject({ url: `/api/chats/deep${levels}`, headers: h.as(alice) })).statusCode, 404, 'nothing stored')
+  }
+  t.equal((await put('limit', chat(29))).statusCode, 200, '32 levels in all are accepted')
+  const back = await h.app.inject({ url: '/api/chats/limit', headers: h.as(alice) })
+  t.equal(back.statusCode, 200)
+  t.same(back.json().messages[0].extra, JSON.parse(`${'['.repeat(29)}${']'.repeat(29)}`), 'and read back intact')
 })
 
 t.test('public templates need no account', async (t) => {

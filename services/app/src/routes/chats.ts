@@ -6,7 +6,8 @@ import { Deleted, IdParams, ListOf, PageQuery, iso } from '../schemas/common.js'
 import type { Owned, OwnedDoc } from '../domain/owned.js'
 import type { VaultClient } from '../clients/vault.js'
 import { callerOf } from '../clients/caller.js'
-import { NotFoundHere } from '../domain/errors.js'
+import { NestedTooDeep, NotFoundHere } from '../domain/errors.js'
+import { nestedDeeperThan } from '../domain/depth.js'
 
 export interface ChatDoc extends OwnedDoc {
   chat_id: string
@@ -25,6 +26,9 @@ const ChatBody = Type.Object({
   title: Type.String({ maxLength: 500 }),
   messages: Type.Array(Message, { maxItems: 10_000 }),
 }, { additionalProperties: false })
+// Messages may carry fields of the client's own (additionalProperties above), but not nested
+// so deep that serialising them (on PUT and on every GET) would overflow the stack.
+const MAX_CHAT_DEPTH = 32
 
 const Summary = Type.Object({ id: Type.String(), title: Type.String(), message_count: Type.Integer(), created_at: Type.String(), updated_at: Type.String() })
 const Full = Type.Composite([Summary, Type.Object({ messages: Type.Array(Message) })])
@@ -66,6 +70,7 @@ export function chatRoutes(chats: Owned<ChatDoc>, vault: VaultClient): FastifyPl
     app.put('/api/chats/:id', { schema: { params: IdParams, body: ChatBody, response: { 200: Summary } } }, async (request) => {
       const { sub } = request.identity
       const chatId = request.params.id
+      if (nestedDeeperThan(request.body, MAX_CHAT_DEPTH)) throw new NestedTooDeep(`Chat nests objects or arrays more than ${MAX_CHAT_DEPTH} levels deep`)
       const [body, title] = await vault.encrypt(callerOf(request), [
         { plaintext: JSON.stringify(request.body), context: bodyContext(chatId) },
         { plaintext: request.body.title, context: titleContext(chatId) },

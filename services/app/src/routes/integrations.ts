@@ -16,7 +16,10 @@ export interface IntegrationDoc extends OwnedDoc {
   masks: Record<string, string>
 }
 
-const Credentials = Type.Record(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }), Type.String({ minLength: 1, maxLength: 10_000 }), { maxProperties: 50 })
+// A TypeBox Record is only `patternProperties`: without `additionalProperties: false`, a key
+// outside the pattern would pass with any value at all (an object nested deep enough to overflow
+// the stack when it is serialised). The key's length bound lives in the pattern for the same reason.
+const Credentials = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' }), Type.String({ minLength: 1, maxLength: 10_000 }), { maxProperties: 50, additionalProperties: false })
 const Create = Type.Object({
   provider: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9_.-]+$' }),
   name: Type.String({ minLength: 1, maxLength: 200 }),

@@ -15,7 +15,9 @@ export const WorkflowStep = Type.Object({
   type: Type.String({ minLength: 1, maxLength: 64 }),
   name: Type.Optional(text(200)),
   agent_id: Type.Optional(Type.String({ maxLength: 128 })),
-  config: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean(), Type.Null()]), { maxProperties: 50 })),
+  // Closed, with the key bound in the pattern: a Record is only `patternProperties`, and a key its
+  // pattern misses (one with a line break, which `.` does not match) would pass with any value.
+  config: Type.Optional(Type.Record(Type.String({ pattern: '^.{0,100}$' }), Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean(), Type.Null()]), { maxProperties: 50, additionalProperties: false })),
 }, { additionalProperties: false })
 
 export const WorkflowFields = Type.Object({
