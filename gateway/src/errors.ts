@@ -11,4 +11,5 @@ export const UpstreamTimeout = defineError('GW_UPSTREAM_TIMEOUT', 'Upstream serv
 export const UpstreamFailed = defineError('GW_UPSTREAM_FAILED', 'Upstream service failed', 502)
 export const BadRateLimitKey = defineError('GW_BAD_RATE_LIMIT_KEY', 'Rate-limit key must look like user_abc123 or <tier>:<address>', 400)
 export const BadPath = defineError('GW_BAD_PATH', 'Malformed or non-canonical path', 400)
+export const UpgradeRequired = defineError('GW_UPGRADE_REQUIRED', 'This route only accepts WebSocket upgrades', 426)
 export const BadHandshake = defineError('GW_BAD_WEBSOCKET_HANDSHAKE', '%s', 400)

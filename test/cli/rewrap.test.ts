@@ -8,7 +8,7 @@ import { loadAppConfig, loadVaultConfig, type Env } from '@claraverse/config'
 import { createAssertionSigner, createAssertionVerifier, IDENTITY_HEADER } from '@claraverse/identity'
 import { createLogger } from '@claraverse/logging'
 import { buildApp as buildVault } from '@claraverse/vault'
-import { buildApp as buildAppService } from '@claraverse/app'
+import { buildApp as buildAppService, rewrapStale, VaultClient, type Caller } from '@claraverse/app'
 import { openStore } from '@claraverse/store'
 
 const keys = generateKeyPairSync('ed25519')
@@ -51,7 +51,7 @@ t.test('vault rewrap moves every stored blob to the new key, so the old key can 
   const env = { ENVIRONMENT: 'test', DATA_DIR: dataDir, VAULT_URL: rotated, IDENTITY_SIGNING_KEY: signing }
   const first = await run(['vault', 'rewrap'], env)
   t.equal(first.code, 0, first.out)
-  t.match(JSON.parse(first.out), { primary_version: 2, scanned: 2, rewrapped: 2, failed: 0 }, 'the chat and the credential')
+  t.match(JSON.parse(first.out), { primary_version: 2, scanned: 2, rewrapped: 3, skipped: 0, failed: 0 }, 'the chat\'s body and title, and the credential')
   const again = await run(['vault', 'rewrap'], env)
   t.match(JSON.parse(again.out), { scanned: 2, rewrapped: 0, failed: 0 }, 'a second run finds nothing to do')
 
@@ -87,4 +87,41 @@ t.test('vault rewrap reports a vault it cannot use, and exits 1', async (t) => {
   t.equal(r.code, 1)
   t.match(r.out, /could not reach the vault/)
   t.equal((await run(['vault', 'rewrap', 'now'], {})).code, 64, 'extra arguments are a usage error')
+})
+
+t.test('the rewrap job pages through every record, and leaves a blob a user changed meanwhile as the user wrote it', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cv-rw-page-'))
+  const oldVault = await vault(t, { ENCRYPTION_MASTER_KEY: OLD })
+  const app = await buildAppService(loadAppConfig({ ENVIRONMENT: 'test', DATA_DIR: dataDir, VAULT_URL: oldVault }), {
+    logger: createLogger({ name: 'app', level: 'silent' }),
+    verifier: createAssertionVerifier({ audience: 'app', publicKeys: [keys.publicKey] }),
+  })
+  const as = (sub: string) => ({ [IDENTITY_HEADER]: signer.sign({ sub, email: `${sub}@x.com`, role: 'user', sid: `s_${sub}` }, ['app', 'vault']) })
+  for (let i = 0; i < 7; i++) {
+    t.equal((await app.inject({ method: 'PUT', url: `/api/chats/c${i}`, headers: as(`user_${i % 3}`), payload: { title: `t${i}`, messages: [] } })).statusCode, 200)
+  }
+  await app.close()
+  const rotated = await vault(t, { ENCRYPTION_MASTER_KEY: NEW, ENCRYPTION_KEY_VERSION: '2', ENCRYPTION_MASTER_KEYS_PREVIOUS: `1:${OLD}` })
+  const store = await openStore({ service: 'app', dataDir })
+  t.teardown(() => store.close())
+  const chats = await store.collection<{ _id: string; body: string; title: string; user_id: string; chat_id: string }>('chats')
+  const real = new VaultClient(rotated)
+  t.teardown(() => real.close())
+  let calls = 0
+  // The vault as the job sees it, with a user saving chat c3's title while its rewrap is in flight.
+  const racing = {
+    rewrap: async (caller: Caller, items: Array<{ ciphertext: string; context: string }>) => {
+      const out = await real.rewrap(caller, items)
+      calls++
+      if (items.some((i) => i.context === 'chat:c3:title')) await chats.updateOne({ chat_id: 'c3' }, { $set: { title: 'cv1.2.written-by-the-user' } })
+      return out
+    },
+  } as unknown as VaultClient
+  const callerFor = (sub: string): Caller => ({ assertion: signer.sign({ sub, email: 'ops@localhost', role: 'user', sid: 'ops' }, ['vault']), requestId: 'r', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })
+  const report = await rewrapStale({ store, vault: racing, primaryVersion: 2, callerFor, pageSize: 2 })
+  t.same(report, { scanned: 7, rewrapped: 13, skipped: 1, failed: 0 }, 'four pages of two, every record seen once; the user\'s title kept')
+  t.equal(calls, 7)
+  const after = await chats.find({})
+  t.equal(after.find((c) => c.chat_id === 'c3')?.title, 'cv1.2.written-by-the-user', 'the concurrent write won')
+  t.ok(after.every((c) => c.body.startsWith('cv1.2.') && c.title.startsWith('cv1.2.')), 'everything else is under the new key')
 })

@@ -36,6 +36,8 @@ export async function stubUpstream(t: Test, name: string): Promise<{ url: string
   app.all('/*', async (request, reply) => {
     seen.push({ method: request.method, url: request.url, headers: { ...request.headers }, body: String(request.body ?? '') })
     if (request.url.startsWith('/api/auth/slow')) await new Promise((r) => setTimeout(r, 200))
+    // An upstream that names a private hop-by-hop header in Connection (RFC 9110 §7.6.1).
+    if (request.url.startsWith('/api/auth/hop')) reply.header('connection', 'x-secret-hop').header('x-secret-hop', 'internal').header('proxy-authenticate', 'Basic')
     reply.header('x-upstream', name)
     return { upstream: name, url: request.url }
   })

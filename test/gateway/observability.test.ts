@@ -18,6 +18,9 @@ t.test('a request without trace context starts a trace; the upstream sees the ga
   }
   const ids = new Set(h.auth.seen.map((s) => String(s.headers['traceparent']).split('-')[1]))
   t.equal(ids.size, 4, 'every request its own trace')
+  const flagged = await request(`${h.url}/api/auth/status`, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-ff' } })
+  await flagged.body.dump()
+  t.match(h.auth.seen.at(-1)?.headers['traceparent'], /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/, 'flags other than sampled are zeroed (W3C level 1)')
 })
 
 t.test('upstream latency and rate-limit refusals are counted for Prometheus', async (t) => {
@@ -28,9 +31,15 @@ t.test('upstream latency and rate-limit refusals are counted for Prometheus', as
   const down = await request(`${h.url}/api/chats`, { headers: { authorization: `Bearer ${h.token()}` } })
   t.equal(down.statusCode, 503)
   await down.body.dump()
+  // With a body too: the gateway has read it, and must still answer rather than think the client left.
+  const write = await request(`${h.url}/api/agents`, {
+    method: 'POST', body: JSON.stringify({ name: 'x' }), headers: { authorization: `Bearer ${h.token()}`, 'content-type': 'application/json' }, headersTimeout: 5000,
+  })
+  t.equal(write.statusCode, 503, 'a write to a dead upstream is answered at once')
+  t.match(await write.body.json(), { code: 'GW_UPSTREAM_UNAVAILABLE', request_id: String })
   const text = await h.gateway.metrics.registry.metrics()
   t.equal(metricValue(text, 'gateway_upstream_duration_seconds_count', 'upstream="auth",status="200"'), 2, 'two logins reached auth')
   t.equal(metricValue(text, 'gateway_upstream_duration_seconds_count', 'upstream="app",status="200"'), 1)
-  t.equal(metricValue(text, 'gateway_upstream_duration_seconds_count', 'upstream="app",status="503"'), 1, 'the failure is timed too')
+  t.equal(metricValue(text, 'gateway_upstream_duration_seconds_count', 'upstream="app",status="503"'), 2, 'failures are timed too')
   t.equal(metricValue(text, 'gateway_rate_limited_total', 'tier="auth"'), 1, 'the third login was refused by the auth tier')
 })

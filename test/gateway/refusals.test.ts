@@ -52,3 +52,48 @@ t.test('a broken WebSocket handshake gets the JSON error body, not the WebSocket
   t.equal(ws.protocol, 'claraverse.v1')
   ws.close()
 })
+
+t.test('a chunked body over the limit gets 413, and the same connection goes on answering', async (t) => {
+  const h = await gatewayHarness(t)
+  const size = 2 * 1024 * 1024
+  const chunked = Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), Buffer.alloc(size, 'x'), Buffer.from('\r\n0\r\n\r\n')])
+  const head = 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'
+  const follow = 'GET /api/auth/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+  const x = await exchange(portOf(h.url), Buffer.concat([Buffer.from(head), chunked, Buffer.from(follow)]), { responses: 2, timeoutMs: 10_000 })
+  t.same(x.responses.map((r) => r.status), [413, 200], 'the refusal, then the next request on the connection')
+  t.match(JSON.parse(x.responses[0]!.body.toString()), { code: 'PAYLOAD_TOO_LARGE' })
+})
+
+t.test('hop-by-hop headers stay on their own hop, both ways', async (t) => {
+  const h = await gatewayHarness(t)
+  // Request side: undici refuses these, so forwarding them would let any client cause a 502.
+  for (const [name, value] of [['keep-alive', 'timeout=5'], ['upgrade', 'h2c'], ['proxy-connection', 'keep-alive']] as const) {
+    const x = await exchange(portOf(h.url), `GET /api/auth/status HTTP/1.1\r\nHost: client.example\r\n${name}: ${value}\r\nConnection: close\r\n\r\n`)
+    t.equal(x.responses[0]?.status, 200, `${name}: answered, not a 502`)
+    t.equal(h.auth.seen.at(-1)?.headers[name], undefined, `${name} not forwarded`)
+  }
+  t.equal(h.auth.seen.at(-1)?.headers['x-forwarded-host'], 'client.example', 'X-Forwarded-Host is the host the client asked for')
+  // Response side: what the upstream says about its own connection never reaches the client.
+  const x = await exchange(portOf(h.url), `GET /api/auth/hop HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.token()}\r\nConnection: close\r\n\r\n`)
+  const res = x.responses[0]!
+  t.equal(res.status, 200)
+  t.equal(res.headers['x-secret-hop'], undefined, 'a header the upstream named in Connection is dropped')
+  t.equal(res.headers['proxy-authenticate'], undefined, 'and so is the RFC 9110 hop-by-hop set')
+  t.equal(res.headers['x-upstream'], 'auth', 'end-to-end headers pass')
+})
+
+t.test('the chat socket route takes real upgrades only: anything else is 426 and never reaches the app', async (t) => {
+  const h = await gatewayHarness(t)
+  const token = h.token()
+  const cases = [
+    `GET /ws/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+    `GET /ws/chat?token=${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    `GET /ws/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: close\r\n\r\n`,
+  ]
+  for (const head of cases) {
+    const x = await exchange(portOf(h.url), head)
+    t.equal(x.responses[0]?.status, 426, head.split('\r\n')[0]!)
+    t.match(JSON.parse(x.responses[0]!.body.toString()), { code: 'GW_UPGRADE_REQUIRED', request_id: String })
+  }
+  t.equal(h.app.seen.length + h.app.wsSeen.length, 0, 'the token never travelled upstream')
+})

@@ -15,6 +15,8 @@ export interface ClusterOptions {
   origins?: string
   /** Extra environment for every part (rate limits, log level…). */
   env?: Record<string, string>
+  /** Extra environment for one part only (e.g. METRICS_PORT, which two parts cannot share). */
+  partEnv?: Partial<Record<Part, Record<string, string>>>
 }
 
 /**
@@ -30,6 +32,7 @@ export class Cluster {
     readonly mongo: OwnedFerretDB,
     readonly ports: Record<Part, number>,
     readonly env: Record<string, string>,
+    readonly partEnv: Partial<Record<Part, Record<string, string>>> = {},
   ) {}
 
   /** Starts everything; under CI=true a missing FerretDB binary fails the test, otherwise skips it. */
@@ -64,7 +67,7 @@ export class Cluster {
       ARGON2_TIME_COST: '2',
       ...options.env,
     }
-    const cluster = new Cluster(redis, mongo, ports, env)
+    const cluster = new Cluster(redis, mongo, ports, env, options.partEnv)
     t.teardown(() => cluster.stop())
     for (const part of PARTS) await cluster.startPart(part)
     return cluster
@@ -84,21 +87,27 @@ export class Cluster {
     return p
   }
 
-  /** Starts one part on its port and waits until it is ready (/ready answers 200). */
-  async startPart(part: Part): Promise<Spawned> {
+  /**
+   * Starts one part on its port and waits until it is ready (/ready answers 200). `env` is added
+   * to this start only (e.g. another RATE_LIMIT_FAIL_MODE for a restarted gateway).
+   */
+  async startPart(part: Part, env: Record<string, string> = {}): Promise<Spawned> {
     const proc = spawnNode(resolve('deploy/start.mjs'), [part], cleanEnv({
       ...this.env,
+      ...this.partEnv[part],
+      ...env,
       PORT: String(this.ports[part]),
       DATA_DIR: mkdtempSync(join(tmpdir(), `cv-${part}-`)),
     }))
     this.procs.set(part, proc)
-    await proc.waitFor(/Server listening at/, 30_000)
-    for (let i = 0; i < 200; i++) {
-      const ok = await fetch(`${this.url(part)}/ready`).then((r) => r.status === 200, () => false)
+    // Polled rather than read from the log, so any LOG_LEVEL works.
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline && proc.child.exitCode === null && proc.child.signalCode === null) {
+      const ok = await fetch(`${this.url(part)}/ready`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status === 200, () => false)
       if (ok) return proc
       await new Promise((r) => setTimeout(r, 50))
     }
-    throw new Error(`${part} never became ready; stderr: ${proc.stderr()}`)
+    throw new Error(`${part} never became ready; stdout: ${proc.stdout().slice(-2000)}; stderr: ${proc.stderr().slice(-2000)}`)
   }
 
   /** Stops one part with a signal and resolves with its exit code (or signal name). */

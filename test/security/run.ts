@@ -12,8 +12,7 @@ export async function runAll(port: number, cases: Case[], onDone?: (c: Case, ms:
   const worker = async (): Promise<void> => {
     for (let i = next++; i < cases.length; i = next++) {
       const c = cases[i]!
-      // A 4xx answer ends the exchange: proxied answers keep the connection open whatever the
-      // client asked (see HOP_TODO in gaps.ts), and waiting for a close would only measure that.
+      // A 4xx answer ends the exchange (cases that ask for Connection: close wait for the close).
       const responses = c.closes ? undefined : c.responses ?? (c.expect.kind === 'error' ? 1 : undefined)
       const timeoutMs = c.timeoutMs ?? TIMEOUT_MS
       const x = await exchange(port, c.head, { timeoutMs, ...(c.body ? { body: c.body } : {}), ...(responses ? { responses } : {}) })

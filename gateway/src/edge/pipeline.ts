@@ -13,7 +13,7 @@ import type { SocketRegistry } from './sockets.js'
 import { TokenCache } from './token-cache.js'
 import { DEV_ADMIN, devKeyMatches, presentedToken } from './tokens.js'
 import { handshakeProblem } from './handshake.js'
-import { AdminRequired, AuthRequired, BadHandshake, BadPath, OriginForbidden, RateLimitUnavailable, TokenInvalid, TokenRevoked } from '../errors.js'
+import { AdminRequired, AuthRequired, BadHandshake, UpgradeRequired, BadPath, OriginForbidden, RateLimitUnavailable, TokenInvalid, TokenRevoked } from '../errors.js'
 
 /** What a gateway-local route declares instead of a table entry; `false` skips the pipeline. */
 export interface LocalRule {
@@ -142,6 +142,9 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
     }
 
     if (rule === undefined) return // a JSON 404 follows, counted above
+    // A WebSocket route takes real upgrades only: anything else would reach the upstream as plain
+    // HTTP, with the client's token still on it.
+    if (fromTable(rule) && rule.websocket === true && !(websocket && (request.raw as { upgrade?: boolean }).upgrade === true)) throw new UpgradeRequired()
     // The upstream serves the socket at the rule's path only: anything below it would be accepted
     // here with a 101 and then closed (1011) when the upstream refuses it.
     if (websocket && path !== rule.prefix) throw new NotFound(`No route for ${request.method} ${path}`)

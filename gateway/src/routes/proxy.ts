@@ -20,8 +20,13 @@ export interface ProxyOptions {
 }
 
 // Credentials the gateway consumed (the upstream gets the identity assertion instead), and
-// `expect`, which undici refuses to send: the gateway itself reads the whole body anyway.
-const consumed = ['authorization', 'x-api-key', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect']
+// headers about the client's own connection, which undici refuses to send (a client could turn
+// any request into a 502 with them): `expect` (the gateway reads the whole body anyway) and the
+// hop-by-hop ones.
+const consumed = ['authorization', 'x-api-key', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect', 'keep-alive', 'upgrade', 'proxy-connection']
+
+// RFC 9110 §7.6.1: hop-by-hop response headers, plus any the upstream names in `Connection`.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate']
 
 const kOverLimit = Symbol('claraverse.bodyOverLimit')
 type CountedRequest = FastifyRequest & { [kOverLimit]?: true }
@@ -48,18 +53,21 @@ function limitBody(request: CountedRequest, limit: number): Transform {
 
 /** Hop-by-hop headers describe the upstream's connection, not the client's: never copied over. */
 function clientHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...rest } = headers
-  return rest
+  const out: IncomingHttpHeaders = { ...headers }
+  const named = typeof headers.connection === 'string' ? headers.connection.split(',').map((h) => h.trim().toLowerCase()) : []
+  for (const h of [...HOP_BY_HOP, ...named]) delete out[h]
+  return out
 }
 
-type ProxiedRequest = Pick<FastifyRequest, 'ip' | 'protocol' | 'id' | 'edge' | 'trace'>
+type ProxiedRequest = Pick<FastifyRequest, 'ip' | 'protocol' | 'id' | 'edge' | 'trace' | 'headers'>
 
 function upstreamHeaders(request: ProxiedRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers }
   for (const h of consumed) delete out[h]
   out['x-forwarded-for'] = request.ip
   out['x-forwarded-proto'] = request.protocol
-  if (headers.host !== undefined) out['x-forwarded-host'] = headers.host
+  // reply-from has already set `host` to the upstream's: the client's is on the request.
+  if (request.headers.host !== undefined) out['x-forwarded-host'] = request.headers.host
   out['x-request-id'] = request.id
   out['traceparent'] = traceparentOf(request.trace) // the client's trace, continued by the gateway's span
   const assertion = request.edge?.assertion
@@ -111,11 +119,14 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
         },
         onError: (r, { error }) => {
           if ((request as CountedRequest)[kOverLimit]) {
+            // The failed pipe left the client's stream paused: drain it, or the connection stalls.
+            request.raw.resume()
             observe(413)
             void r.code(413).send(new PayloadTooLarge())
             return
           }
-          if (request.raw.destroyed || request.raw.socket?.destroyed) {
+          // Not `request.raw.destroyed`: that is true once the body has been read.
+          if (request.raw.socket?.destroyed === true) {
             // The client went away mid-request: nobody to answer, and nothing failed upstream.
             request.log.info('client closed the connection before the upstream answered')
             r.hijack()

@@ -31,5 +31,6 @@ export const UnsupportedMediaType = defineError('UNSUPPORTED_MEDIA_TYPE', 'Unsup
 export const RateLimited = defineError('RATE_LIMITED', 'Too many requests, retry later', 429)
 export const Internal = defineError('INTERNAL_ERROR', 'Internal server error', 500)
 export const BadGateway = defineError('BAD_GATEWAY', 'Upstream service failed', 502)
+export const ShuttingDown = defineError('SHUTTING_DOWN', 'Service is shutting down, retry', 503)
 export const ServiceUnavailable = defineError('SERVICE_UNAVAILABLE', '%s', 503)
 export const GatewayTimeout = defineError('GATEWAY_TIMEOUT', 'Upstream service timed out', 504)

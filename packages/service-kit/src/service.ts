@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyRequest, type FastifyReply, type Fa
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Logger } from '@claraverse/logging'
-import { ForbiddenKey, InvalidJson, NotFound, toErrorReply } from '@claraverse/errors'
+import { ForbiddenKey, InvalidJson, NotFound, ShuttingDown, toErrorReply } from '@claraverse/errors'
 import { parse as parseJson } from 'secure-json-parse'
 import { requestId } from './request-id.js'
 import { runChecks, type ReadinessCheck } from './readiness.js'
@@ -90,7 +90,8 @@ export function createService(opts: ServiceOptions): Service {
     trustProxy: trustFunction(opts.trustProxy),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has no error body: the hook below answers instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -113,8 +114,15 @@ export function createService(opts: ServiceOptions): Service {
   })
 
   app.decorateRequest('trace', { getter(this: FastifyRequest) { return traceOfRaw(this.raw) } })
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    if (closing) {
+      // Draining: in-flight requests finish; new ones go elsewhere, on a new connection.
+      reply.header('connection', 'close')
+      throw new ShuttingDown()
+    }
   })
   const metrics = new ServiceMetrics(opts.name)
   metrics.instrument(app)

@@ -32,7 +32,7 @@ function randomHex(bytes: number): string {
 export function traceOf(headers: IncomingHttpHeaders): TraceContext {
   const given = headers.traceparent
   const parent = typeof given === 'string' ? parseTraceParent(given) : null
-  if (parent) return { traceId: parent.traceId, spanId: randomHex(8), parentSpanId: parent.spanId, flags: parent.traceFlags & 0xff }
+  if (parent) return { traceId: parent.traceId, spanId: randomHex(8), parentSpanId: parent.spanId, flags: parent.traceFlags & 0x01 /* W3C level 1: only `sampled`; unknown flags are zeroed */ }
   return { traceId: randomHex(16), spanId: randomHex(8), parentSpanId: undefined, flags: 1 }
 }
 

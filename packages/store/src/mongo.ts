@@ -6,6 +6,7 @@
 import { MongoClient, MongoServerError, type Db } from 'mongodb'
 import { checkName } from './query.js'
 import { mapMongoError } from './mongo-errors.js'
+import { watchHeartbeats, type HeartbeatSource } from './mongo-watchdog.js'
 import { EXPIRE_AT, MongoCollection } from './mongo-collection.js'
 import type { Collection, CollectionSpec, Doc, Store } from './types.js'
 
@@ -36,7 +37,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     await client.close().catch(() => {})
     throw mapMongoError(err)
   }
-  return new MongoStore(client, client.db(database), options.sweepIntervalMs ?? 60_000)
+  return new MongoStore(client, client.db(database), options.sweepIntervalMs ?? 60_000, timeout)
 }
 
 /** FerretDB v1 answers NotImplemented (238) to `expireAfterSeconds`. */
@@ -49,10 +50,19 @@ class MongoStore implements Store {
   /** Collections whose server refused a TTL index, with their expiry fields: swept by us. */
   private readonly sweepable = new Map<string, string>()
   private readonly sweeper: NodeJS.Timeout
+  private readonly unwatch: () => void
+  private closed = false
 
-  constructor(private readonly client: MongoClient, private readonly db: Db, sweepIntervalMs: number) {
+  constructor(private readonly client: MongoClient, private readonly db: Db, sweepIntervalMs: number, connectTimeoutMS: number) {
     this.sweeper = setInterval(() => void this.sweep(), sweepIntervalMs)
     this.sweeper.unref()
+    // A server check outlives its connect and handshake timeouts only when the driver is wedged:
+    // a fresh topology (same client, so every collection follows) is then the way back.
+    this.unwatch = watchHeartbeats(client as unknown as HeartbeatSource, 2 * connectTimeoutMS + 1000, async () => {
+      if (this.closed) return
+      await client.close()
+      if (!this.closed) await client.connect()
+    })
   }
 
   async collection<T extends Doc>(name: string, spec: CollectionSpec = {}): Promise<Collection<T>> {
@@ -94,6 +104,8 @@ class MongoStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closed = true
+    this.unwatch()
     clearInterval(this.sweeper)
     await this.client.close()
   }

@@ -50,7 +50,8 @@ async function rewrap(env: Env, out: (s: string) => void): Promise<number> {
       onError: (err, where) => out(`could not rewrap ${where.collection}/${where.id}: ${(err as Error).message}\n`),
     })
     out(`${JSON.stringify({ primary_version: primaryVersion, ...report }, null, 2)}\n`)
-    return report.failed > 0 ? 1 : 0
+    if (report.skipped > 0) out(`${report.skipped} blobs changed while the job ran: run it again before retiring the previous key\n`)
+    return report.failed > 0 || report.skipped > 0 ? 1 : 0
   } finally {
     await vault.close()
     await store.close()
@@ -66,8 +67,9 @@ keys    Asks the vault at VAULT_URL which key versions it holds and which is pri
 rewrap  After a key rotation: moves every chat and integration credential stored by the app
         (MONGODB_URI, or the embedded store under DATA_DIR) to the vault's primary key, through
         the vault, so plaintext never leaves it. Safe to run while the system serves traffic and
-        to run again; exits 1 if any record could not be moved. Afterwards the previous key can
-        be removed from ENCRYPTION_MASTER_KEYS_PREVIOUS.
+        to run again; exits 1 if anything is left under an old key (failed, or changed while it
+        ran: run it again). After a run that exits 0, the previous key can be removed from
+        ENCRYPTION_MASTER_KEYS_PREVIOUS.
 `,
   async run(args, io) {
     if (args.length !== 1 || (args[0] !== 'keys' && args[0] !== 'rewrap')) throw new UsageError('expected: vault keys | vault rewrap')

@@ -14,19 +14,24 @@ export class ChatHub {
 
   constructor(private readonly bus: Bus, private readonly replicaId: string, private readonly log: Log) {}
 
+  /**
+   * The socket hears this replica's events at once; the promise settles when the user's channel
+   * is subscribed, which waits for Redis while it is down (local delivery does not).
+   */
   async add(userId: string, ws: WebSocket): Promise<void> {
-    let set = this.sockets.get(userId)
-    if (!set) {
-      this.sockets.set(userId, (set = new Set()))
-      const handler = (e: ChatStreamEvent): void => {
-        if (e.origin === this.replicaId) return
-        const { origin: _origin, ...event } = e
-        this.deliver(userId, event as unknown as ServerEvent)
-      }
-      this.handlers.set(userId, handler)
-      await this.bus.subscribe(chatChannel(userId), handler)
+    const set = this.sockets.get(userId)
+    if (set) {
+      set.add(ws)
+      return
     }
-    set.add(ws)
+    this.sockets.set(userId, new Set([ws]))
+    const handler = (e: ChatStreamEvent): void => {
+      if (e.origin === this.replicaId) return
+      const { origin: _origin, ...event } = e
+      this.deliver(userId, event as unknown as ServerEvent)
+    }
+    this.handlers.set(userId, handler)
+    await this.bus.subscribe(chatChannel(userId), handler)
   }
 
   async remove(userId: string, ws: WebSocket): Promise<void> {

@@ -8,6 +8,8 @@ import { MessageBucket } from './socket-limit.js'
 export const MAX_FRAME_BYTES = 256 * 1024
 const MAX_STREAMS_PER_SOCKET = 3
 const WARNINGS_BEFORE_CLOSE = 20
+/** How long a new socket's greeting waits for its bus subscription (Redis down: it goes ahead). */
+const SUBSCRIBE_WAIT_MS = 1000
 
 export interface ChatRouteOptions {
   hub: ChatHub
@@ -79,12 +81,21 @@ export const chatSocketRoute: FastifyPluginAsync<ChatRouteOptions> = async (app,
       void run(parsed)
     })
     socket.on('close', () => {
-      void hub.remove(userId, socket).then(() => {
-        // Nobody of this user is listening here or anywhere we know of: stop spending on the model.
-        if (!hub.hasSockets(userId)) for (const c of controllers) c.abort()
-      })
+      // The unsubscribe may wait for Redis; the bookkeeping it starts with does not.
+      hub.remove(userId, socket).catch(() => undefined)
+      // Nobody of this user is listening here or anywhere we know of: stop spending on the model.
+      if (!hub.hasSockets(userId)) for (const c of controllers) c.abort()
     })
     socket.on('error', () => socket.terminate())
-    void hub.add(userId, socket).then(() => send(socket, { type: 'connected' }))
+    // Greeted once other replicas' events can arrive too, or after SUBSCRIBE_WAIT_MS when the bus
+    // is down: the socket works locally at once, and the subscription completes when Redis is back.
+    let timer: NodeJS.Timeout | undefined
+    const subscribed = hub.add(userId, socket).catch((err: unknown) => {
+      request.log.warn({ err: { message: (err as Error).message } }, 'chat events of other replicas unavailable')
+    })
+    void Promise.race([subscribed, new Promise((r) => { timer = setTimeout(r, SUBSCRIBE_WAIT_MS) })]).then(() => {
+      clearTimeout(timer)
+      send(socket, { type: 'connected' })
+    })
   })
 }

@@ -17,10 +17,13 @@ const SEALED: SealedField[] = [
 ]
 
 export interface RewrapReport {
+  /** Documents read. */
   scanned: number
+  /** Blobs moved to the primary key. */
   rewrapped: number
-  /** Changed by a user while the job ran (left as the user wrote it), or refused by the vault. */
+  /** Blobs changed by a user while the job ran: left as written; a second run picks them up. */
   skipped: number
+  /** Blobs the vault refused or did not move to the primary key. */
   failed: number
 }
 
@@ -60,14 +63,17 @@ export async function rewrapStale(opts: RewrapOptions): Promise<RewrapReport> {
         if (stale.length === 0) continue
         try {
           const fresh = await opts.vault.rewrap(opts.callerFor(String(doc['user_id'])), stale.map((f) => ({ ciphertext: doc[f.field] as string, context: f.context(doc) })))
-          const filter: Record<string, unknown> = { _id: doc._id }
-          const set: Record<string, unknown> = {}
-          stale.forEach((f, i) => { filter[f.field] = doc[f.field]; set[f.field] = fresh[i] })
-          const changed = await col.updateOne(filter as never, { $set: set } as never)
-          if (changed === 1) report.rewrapped++
-          else report.skipped++
+          for (const [i, f] of stale.entries()) {
+            const blob = fresh[i]
+            // A vault replica not yet restarted with the new key would answer under the old one.
+            if (blob === undefined || !blob.startsWith(current)) throw new Error(`the vault did not answer under key version ${opts.primaryVersion}`)
+            // Field by field, as reads rewrap them (a chat's body and its title separately).
+            const changed = await col.updateOne({ _id: doc._id, [f.field]: doc[f.field] } as never, { $set: { [f.field]: blob } } as never)
+            if (changed === 1) report.rewrapped++
+            else report.skipped++
+          }
         } catch (err) {
-          report.failed++
+          report.failed += stale.length
           opts.onError?.(err, { collection, id: String(doc._id) })
         }
       }

@@ -68,5 +68,6 @@ export const authCore = fp<CoreOptions>(async (app, { config, store, bus, redis 
       return notBefore
     },
   }
+  app.addHook('onClose', async () => { core.revoker.close() })
   app.decorate('auth', core)
 }, { name: 'auth-core' })
