@@ -30,6 +30,9 @@ t.test('compose: the parts, the images the guide names, and only the gateway pub
   t.equal(s['mongo']?.image, 'mongo:7')
   t.equal(s['redis']?.image, 'redis:7-alpine')
   t.equal(s['redis']?.container_name, 'claraverse-redis', 'so `docker exec -it claraverse-redis redis-cli …` works')
+  const redisArgs = (s['redis'] as { command?: string[] } | undefined)?.command ?? []
+  t.equal(redisArgs[redisArgs.indexOf('--appendonly') + 1], 'yes', 'revocation records survive a Redis restart')
+  t.match((s['redis'] as { volumes?: string[] } | undefined)?.volumes, ['redis-data:/data'], 'on a volume')
   for (const [name, svc] of Object.entries(s)) {
     if (name === 'gateway') t.same(svc.ports, ['${GATEWAY_PORT:-3001}:3001'])
     else t.notOk(svc.ports, `${name} publishes no port`)
