@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Redis } from 'ioredis'
 import cors from '@fastify/cors'
 import fastifyJwt from '@fastify/jwt'
@@ -112,6 +113,15 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
     maxAge: 600,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'x-request-id'],
+  })
+  // Node answers "100 Continue" on its own unless someone listens for checkContinue: then a client
+  // would upload a body the pipeline refuses from its Content-Length anyway. Only a body the
+  // gateway may take is invited; an oversized one gets the 413 without being sent.
+  const bodyLimit = app.initialConfig.bodyLimit ?? Infinity
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length']) > bodyLimit) res.setHeader('connection', 'close')
+    else res.writeContinue()
+    app.server.emit('request', req, res)
   })
   const headers = securityHeaders()
   app.addHook('onRequest', async (_request, reply) => { reply.headers(headers) })

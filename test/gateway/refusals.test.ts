@@ -1,6 +1,7 @@
 import t from 'tap'
 import WebSocket from 'ws'
 import { once } from 'node:events'
+import net from 'node:net'
 import { exchange } from '../helpers/raw-http.js'
 import { gatewayHarness } from './harness.js'
 
@@ -96,4 +97,29 @@ t.test('the chat socket route takes real upgrades only: anything else is 426 and
     t.match(JSON.parse(x.responses[0]!.body.toString()), { code: 'GW_UPGRADE_REQUIRED', request_id: String })
   }
   t.equal(h.app.seen.length + h.app.wsSeen.length, 0, 'the token never travelled upstream')
+})
+
+t.test('Expect: 100-continue invites only a body the gateway will take', async (t) => {
+  const h = await gatewayHarness(t)
+  const firstBytes = async (head: string, body?: string): Promise<string> => {
+    const socket = net.connect(portOf(h.url), '127.0.0.1')
+    t.teardown(() => socket.destroy())
+    await once(socket, 'connect')
+    socket.write(head)
+    const [chunk] = await once(socket, 'data') as [Buffer]
+    let text = chunk.toString()
+    if (body !== undefined && text.startsWith('HTTP/1.1 100')) {
+      socket.write(body)
+      while (!/\r\n\r\n[\s\S]*\}/.test(text.slice(text.indexOf('\r\n\r\n') + 4))) text += (await once(socket, 'data') as [Buffer])[0].toString()
+    }
+    return text
+  }
+  const big = await firstBytes('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\nExpect: 100-continue\r\n\r\n')
+  t.match(big, /^HTTP\/1\.1 413 /, 'an oversized upload is refused before it is sent: no 100 Continue')
+  t.match(big, /"code":"PAYLOAD_TOO_LARGE"/)
+  t.equal(h.auth.seen.length, 0)
+  const body = '{"email":"a@example.com","password":"x"}'
+  const small = await firstBytes(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`, body)
+  t.match(small, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /, 'a body within the limit is invited, then proxied')
+  t.equal(h.auth.seen.at(-1)?.body, body, 'and arrives whole')
 })
