@@ -7,7 +7,7 @@ import { request as undiciRequest } from 'undici'
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type GatewayConfig } from '@claraverse/config'
 import { createLogger, type Logger } from '@claraverse/logging'
 import { createAssertionSigner, jwksDocument } from '@claraverse/identity'
-import { createService, type Service } from '@claraverse/service-kit'
+import { createService, DEFAULT_BODY_LIMIT, type Service } from '@claraverse/service-kit'
 import { BadRequest } from '@claraverse/errors'
 import { loadRevocations, openBus, redisOptions, waitReady, type Bus } from '@claraverse/bus'
 import { TierLimiter } from './ratelimit/limiter.js'
@@ -117,7 +117,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
   // Node answers "100 Continue" on its own unless someone listens for checkContinue: then a client
   // would upload a body the pipeline refuses from its Content-Length anyway. Only a body the
   // gateway may take is invited; an oversized one gets the 413 without being sent.
-  const bodyLimit = app.initialConfig.bodyLimit ?? Infinity
+  const bodyLimit = app.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
   app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length']) > bodyLimit) res.setHeader('connection', 'close')
     else res.writeContinue()

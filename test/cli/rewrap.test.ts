@@ -26,6 +26,17 @@ async function vault(t: Test, env: Env): Promise<string> {
   return v.listen({ host: '127.0.0.1', port: 0 })
 }
 
+/** The app service on the embedded store in `dataDir`, using the vault at `vaultUrl`. */
+function appService(dataDir: string, vaultUrl: string): ReturnType<typeof buildAppService> {
+  return buildAppService(loadAppConfig({ ENVIRONMENT: 'test', DATA_DIR: dataDir, VAULT_URL: vaultUrl }), {
+    logger: createLogger({ name: 'app', level: 'silent' }),
+    verifier: createAssertionVerifier({ audience: 'app', publicKeys: [keys.publicKey] }),
+  })
+}
+
+/** A user's own assertion, as the gateway would sign it. */
+const as = (sub: string) => ({ [IDENTITY_HEADER]: signer.sign({ sub, email: `${sub}@x.com`, role: 'user', sid: `s_${sub}` }, ['app', 'vault']) })
+
 async function run(argv: string[], env: Env): Promise<{ code: number; out: string }> {
   let out = ''
   const code = await main(argv, { out: (s) => { out += s }, err: (s) => { out += s }, env })
@@ -36,11 +47,7 @@ t.test('vault rewrap moves every stored blob to the new key, so the old key can 
   const dataDir = mkdtempSync(join(tmpdir(), 'cv-rw-app-'))
   const oldVault = await vault(t, { ENCRYPTION_MASTER_KEY: OLD })
   // Data written under key version 1 through the real app routes.
-  const app = await buildAppService(loadAppConfig({ ENVIRONMENT: 'test', DATA_DIR: dataDir, VAULT_URL: oldVault }), {
-    logger: createLogger({ name: 'app', level: 'silent' }),
-    verifier: createAssertionVerifier({ audience: 'app', publicKeys: [keys.publicKey] }),
-  })
-  const as = (sub: string) => ({ [IDENTITY_HEADER]: signer.sign({ sub, email: `${sub}@x.com`, role: 'user', sid: `s_${sub}` }, ['app', 'vault']) })
+  const app = await appService(dataDir, oldVault)
   t.equal((await app.inject({ method: 'PUT', url: '/api/chats/c1', headers: as('user_a'), payload: { title: 'Plans', messages: [{ role: 'user', content: 'secret plans' }] } })).statusCode, 200)
   const integ = await app.inject({ method: 'POST', url: '/api/integrations', headers: as('user_b'), payload: { provider: 'openai', name: 'k', credentials: { api_key: 'sk-abcdef0123456789' } } })
   t.equal(integ.statusCode, 201)
@@ -66,10 +73,7 @@ t.test('vault rewrap moves every stored blob to the new key, so the old key can 
 
   // The old key retired: everything still opens, the credential included (the app never reads it).
   const retired = await vault(t, { ENCRYPTION_MASTER_KEY: NEW, ENCRYPTION_KEY_VERSION: '2' })
-  const app2 = await buildAppService(loadAppConfig({ ENVIRONMENT: 'test', DATA_DIR: dataDir, VAULT_URL: retired }), {
-    logger: createLogger({ name: 'app', level: 'silent' }),
-    verifier: createAssertionVerifier({ audience: 'app', publicKeys: [keys.publicKey] }),
-  })
+  const app2 = await appService(dataDir, retired)
   t.teardown(() => app2.close())
   const chat = await app2.inject({ method: 'GET', url: '/api/chats/c1', headers: as('user_a') })
   t.equal(chat.statusCode, 200)
@@ -92,11 +96,7 @@ t.test('vault rewrap reports a vault it cannot use, and exits 1', async (t) => {
 t.test('the rewrap job pages through every record, and leaves a blob a user changed meanwhile as the user wrote it', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cv-rw-page-'))
   const oldVault = await vault(t, { ENCRYPTION_MASTER_KEY: OLD })
-  const app = await buildAppService(loadAppConfig({ ENVIRONMENT: 'test', DATA_DIR: dataDir, VAULT_URL: oldVault }), {
-    logger: createLogger({ name: 'app', level: 'silent' }),
-    verifier: createAssertionVerifier({ audience: 'app', publicKeys: [keys.publicKey] }),
-  })
-  const as = (sub: string) => ({ [IDENTITY_HEADER]: signer.sign({ sub, email: `${sub}@x.com`, role: 'user', sid: `s_${sub}` }, ['app', 'vault']) })
+  const app = await appService(dataDir, oldVault)
   for (let i = 0; i < 7; i++) {
     t.equal((await app.inject({ method: 'PUT', url: `/api/chats/c${i}`, headers: as(`user_${i % 3}`), payload: { title: `t${i}`, messages: [] } })).statusCode, 200)
   }

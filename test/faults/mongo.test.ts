@@ -26,13 +26,7 @@ t.test('the MongoDB-protocol server stopped and restarted under traffic: clear 5
   const ready = await call(`${cluster.url('app')}`, 'GET', '/ready')
   t.equal(ready.status, 503, 'the app reports itself not ready while its store is down')
 
-  traffic.phase = 'recovery'
-  const repairedAt = Date.now()
-  await cluster.mongo.start()
-  const recoveredAt = await traffic.recovered(repairedAt)
-  traffic.phase = 'after'
-  await traffic.answered(60)
-  await traffic.stop()
+  const { repairedAt, recoveredAt } = await traffic.repair(() => cluster.mongo.start())
 
   const fault = traffic.in('fault')
   const outage = fault.filter((o) => o.at >= stoppedAt && o.end < repairedAt)

@@ -53,13 +53,7 @@ t.test('Redis stopped and restarted under traffic: rate limits fail open, then e
   t.ok(fallbacks > fallbacksBefore, `the gateway counts the fallback to local limits (${fallbacksBefore} → ${fallbacks})`)
 
   // Repair.
-  traffic.phase = 'recovery'
-  const repairedAt = Date.now()
-  await cluster.redis.start()
-  const recoveredAt = await traffic.recovered(repairedAt)
-  traffic.phase = 'after'
-  await traffic.answered(60)
-  await traffic.stop()
+  const { repairedAt, recoveredAt } = await traffic.repair(() => cluster.redis.start())
 
   const fault = traffic.in('fault')
   t.comment(`before: ${JSON.stringify(tally(traffic.in('before')))}`)

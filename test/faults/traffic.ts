@@ -181,6 +181,21 @@ export class Traffic {
     return this.outcomes.filter((o) => o.phase === phase && o.endPhase === phase)
   }
 
+  /**
+   * Ends a fault: repairs it, waits for full recovery, lets `after` more requests through and
+   * stops the traffic; resolves with when the repair began and when every request succeeded again.
+   */
+  async repair(fix: () => Promise<void>, after = 60): Promise<{ repairedAt: number; recoveredAt: number }> {
+    this.phase = 'recovery'
+    const repairedAt = Date.now()
+    await fix()
+    const recoveredAt = await this.recovered(repairedAt)
+    this.phase = 'after'
+    await this.answered(after)
+    await this.stop()
+    return { repairedAt, recoveredAt }
+  }
+
   /** Resolves once `count` more requests have been answered, so a phase surely saw traffic. */
   async answered(count: number, timeoutMs = 30_000): Promise<void> {
     const target = this.outcomes.length + count

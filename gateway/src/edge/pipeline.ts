@@ -4,6 +4,7 @@ import type { GatewayConfig } from '@claraverse/config'
 
 import type { AssertionSigner, Identity, ServiceName } from '@claraverse/identity'
 import { NotFound, PayloadTooLarge, RateLimited } from '@claraverse/errors'
+import { DEFAULT_BODY_LIMIT } from '@claraverse/service-kit'
 import { canonicalPath, matchRoute, type Access, type RouteRule } from '../routes/table.js'
 import { tierKey, type Tier } from '../ratelimit/tiers.js'
 import { ipSubject } from '../ratelimit/subject.js'
@@ -69,7 +70,7 @@ export const edgePipeline = fp<PipelineOptions>(async (app, opts) => {
   const allowedOrigins = new Set(config.allowedOrigins)
   const limits = config.rateLimits
   const tokens = new TokenCache()
-  const bodyLimit = app.initialConfig.bodyLimit ?? Infinity
+  const bodyLimit = app.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
 
   const identify = (request: FastifyRequest, websocket: boolean): { identity: Identity; iat: number } | 'invalid' | 'revoked' | undefined => {
     const token = presentedToken(request, websocket)

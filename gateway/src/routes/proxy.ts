@@ -6,7 +6,7 @@ import type { GatewayConfig } from '@claraverse/config'
 import { IDENTITY_HEADER } from '@claraverse/identity'
 import { Transform, type TransformCallback } from 'node:stream'
 import { NotFound, PayloadTooLarge } from '@claraverse/errors'
-import { traceparentOf } from '@claraverse/service-kit'
+import { DEFAULT_BODY_LIMIT, traceparentOf } from '@claraverse/service-kit'
 import type { Histogram } from 'prom-client'
 import type { SocketRegistry } from '../edge/sockets.js'
 import { selectProtocol, stripTokenQuery } from '../edge/tokens.js'
@@ -87,7 +87,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { confi
   await app.register(async (scope) => {
     // Bodies stay streams: the gateway forwards them without parsing (the upstream validates).
     scope.removeAllContentTypeParsers()
-    const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024
+    const bodyLimit = app.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
     scope.addContentTypeParser('*', (request, payload, done) => {
       // A declared length was checked by the pipeline; only a chunked body needs counting.
       if (request.headers['content-length'] !== undefined) return done(null, payload)
